@@ -1,0 +1,1 @@
+"""Organisations of the Integrated Care System as Mesa agents (budget rules)."""

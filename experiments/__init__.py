@@ -1,0 +1,1 @@
+"""Experiments that test claims about the NHS with scenarios and replications."""

@@ -1,0 +1,98 @@
+"""Acute (general and acute) beds: emergency stays, elective admissions and the daily census.
+
+An emergency admission stays for its clinical length of stay (drawn at arrival by acuity and
+frailty; a share go home the same day), then, once medically fit, leaves by its discharge pathway
+(``discharge.leave``), keeping the bed while the next service is full. Overnight stays become fit
+at the ward's discharge hour the following morning, as discharges cluster in the day.
+
+Electives are booked for a morning admission; if no bed is free then (after any beds held back
+for emergencies), the operation is cancelled on the day and the patient goes back on the list.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim import discharge
+from sim.calendar import MINUTES_PER_DAY, MINUTES_PER_HOUR
+from sim.capacity import Capacity
+from sim.journeys import End, Entry
+
+if TYPE_CHECKING:
+    from sim.model import HealthSystem
+    from sim.needs import Need
+
+
+class Ward:
+    """The general and acute beds of one hospital site."""
+
+    def __init__(self, env, site: int, name: str, beds: int):
+        self.site = site
+        self.name = name
+        self.beds = Capacity(env, beds)
+        self.delayed = 0  # medically fit patients waiting for the next service
+        self.elective_cancelled = 0
+        self.elective_admitted = 0
+
+
+def next_hour(t: float, hour: float) -> float:
+    """The first time at or after ``t`` whose time of day is ``hour``."""
+    day_start = (t // MINUTES_PER_DAY) * MINUTES_PER_DAY
+    at = day_start + hour * MINUTES_PER_HOUR
+    return at if at >= t else at + MINUTES_PER_DAY
+
+
+def emergency_stay(hs: "HealthSystem", n: "Need", ward: Ward):
+    env, log, pid = hs.env, hs.log, n.pid
+    log.bed_site[pid] = ward.site
+    log.t_bed[pid] = env.now
+    fit = env.now + n.d_los
+    if not n.zero_day:
+        fit = next_hour(fit, hs.cfg.discharge.fit_hour)
+    yield env.timeout(fit - env.now)
+    log.t_fit[pid] = env.now
+    yield from discharge.leave(hs, n, ward)
+
+
+def direct_admission(hs: "HealthSystem", n: "Need"):
+    """A patient their GP sends straight to the nearest hospital's acute medical unit."""
+    log, pid = hs.log, n.pid
+    ward = hs.wards[hs.routes.ward_for_locality[n.locality]]
+    log.admitted[pid] = True
+    wait = ward.beds.request()
+    if wait:
+        yield wait
+    yield from emergency_stay(hs, n, ward)
+
+
+def admit_electives(hs: "HealthSystem", ward: Ward, rng: np.random.Generator, count: int) -> None:
+    """Admit today's booked electives at this site while beds are free; cancel the rest."""
+    if count == 0:
+        return
+    env, log = hs.env, hs.log
+    cfg = hs.cfg.beds
+    ids = log.new_block(count)
+    los = cfg.elective_los_days.ppf(rng.random(count)) * MINUTES_PER_DAY
+    log.entry[ids] = Entry.ELECTIVE
+    log.t_arrival[ids] = env.now
+    log.bed_site[ids] = ward.site
+    for pid, stay in zip(ids.tolist(), los.tolist()):
+        if ward.beds.free > cfg.elective_bed_reserve:
+            ward.elective_admitted += 1
+            log.admitted[pid] = True
+            log.t_bed[pid] = env.now
+            ward.beds.request()  # free, so granted at once
+            env.timeout(stay).callbacks.append(lambda _e, p=pid: _elective_discharge(hs, ward, p))
+        else:
+            ward.elective_cancelled += 1
+            log.finish(pid, End.ELECTIVE_CANCELLED, env.now)
+
+
+def _elective_discharge(hs: "HealthSystem", ward: Ward, pid: int) -> None:
+    env, log = hs.env, hs.log
+    ward.beds.release()
+    log.t_fit[pid] = log.t_discharge[pid] = env.now
+    log.pathway[pid] = 0
+    log.finish(pid, End.DISCHARGED_P0, env.now)

@@ -1,0 +1,471 @@
+"""The one parameters object of an icsim run: typed, validated configuration loaded from YAML.
+
+A config is data, never code: pydantic models with ``extra="forbid"`` so a misspelt key is an
+error, not a silently ignored setting. A scenario file can name a base config with ``extends:``
+and give only the values it changes (a YAML patch, merged key by key; mappings such as ``sites``
+are keyed by name so that a patch can reach one site).
+
+``load_config`` raises ``ConfigError`` carrying one line per problem, each naming the field path
+(``sites.charing_cross.beds: Input should be greater than or equal to 0``); the command line turns
+that into exit code 2 with nothing written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sim.distributions import Distribution
+
+AGE_BANDS: tuple[str, ...] = ("0-17", "18-64", "65-84", "85+")
+AgeBand = Literal["0-17", "18-64", "65-84", "85+"]
+PATHWAYS: tuple[str, ...] = ("P0", "P1", "P2", "P3")
+Pathway = Literal["P0", "P1", "P2", "P3"]
+ACUITIES: tuple[int, ...] = (1, 2, 3, 4, 5)
+
+Probability = Annotated[float, Field(ge=0, le=1)]
+NonNegInt = Annotated[int, Field(ge=0)]
+NonNegFloat = Annotated[float, Field(ge=0)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+def _complete(mapping: dict, keys: tuple, what: str) -> None:
+    missing = [k for k in keys if k not in mapping]
+    if missing:
+        raise ValueError(f"{what} must give every one of {list(keys)}; missing {missing}")
+
+
+def _shares(mapping: dict, what: str) -> None:
+    total = sum(mapping.values())
+    if abs(total - 1.0) > 1e-6:
+        raise ValueError(f"{what} must sum to 1 (they sum to {total:.6g})")
+
+
+ByAge = dict[AgeBand, NonNegFloat]
+
+
+# --- run ---------------------------------------------------------------------------------------
+
+
+class RunSettings(Strict):
+    """How long to simulate and from when. Time in the simulation is minutes from ``start_date``."""
+
+    start_date: dt.date = dt.date(2024, 4, 1)
+    months: int = Field(12, ge=1, le=240)
+    warmup_days: NonNegInt = Field(28, description="days simulated first and left out of KPIs")
+    seed: NonNegInt = 42
+
+
+# --- population and demand ---------------------------------------------------------------------
+
+
+class Locality(Strict):
+    """A neighbourhood: people by age band, the share of them living with frailty, and a location."""
+
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    population: dict[AgeBand, NonNegInt]
+    frail_share: dict[AgeBand, Probability]
+
+    @model_validator(mode="after")
+    def _all_bands(self):
+        _complete(self.population, AGE_BANDS, "population")
+        _complete(self.frail_share, AGE_BANDS, "frail_share")
+        return self
+
+
+class Profile(Strict):
+    """Relative intensity by hour of day, day of week (Monday first) and month (January first).
+    Each list is rescaled to mean 1, so only its shape matters."""
+
+    hour_of_day: list[NonNegFloat] = Field(default_factory=lambda: [1.0] * 24)
+    day_of_week: list[NonNegFloat] = Field(default_factory=lambda: [1.0] * 7)
+    month_of_year: list[NonNegFloat] = Field(default_factory=lambda: [1.0] * 12)
+
+    @model_validator(mode="after")
+    def _lengths(self):
+        for name, n in (("hour_of_day", 24), ("day_of_week", 7), ("month_of_year", 12)):
+            values = getattr(self, name)
+            if len(values) != n:
+                raise ValueError(f"{name} must have {n} values, not {len(values)}")
+            if sum(values) <= 0:
+                raise ValueError(f"{name} must not be all zero")
+        return self
+
+
+class Demand(Strict):
+    """Need for care per 1,000 people a year, by age band, and how it varies in time."""
+
+    gp_appointments_per_1000: ByAge
+    ambulance_incidents_per_1000: ByAge
+    ae_self_presentations_per_1000: ByAge = Field(
+        description="A&E attendances that arrive on foot or by car (not by ambulance, not sent by a GP)"
+    )
+    elective_admissions_per_1000: ByAge = Field(description="elective inpatient admissions (not day cases)")
+    frail_rate_multiplier: NonNegFloat = Field(
+        2.0, description="a frail person's urgent-care demand relative to a non-frail person of the same age band"
+    )
+    growth_per_year: float = Field(0.0, ge=-0.5, le=0.5)
+    emergency_profile: Profile = Field(default_factory=Profile)
+    gp_profile: Profile = Field(default_factory=Profile)
+
+    @model_validator(mode="after")
+    def _all_bands(self):
+        for name in (
+            "gp_appointments_per_1000",
+            "ambulance_incidents_per_1000",
+            "ae_self_presentations_per_1000",
+            "elective_admissions_per_1000",
+        ):
+            _complete(getattr(self, name), AGE_BANDS, name)
+        return self
+
+
+# --- geography and sites -----------------------------------------------------------------------
+
+
+class EmergencyDepartment(Strict):
+    """A type 1 A&E: consultant-led, open 24 hours, with resuscitation; takes ambulances."""
+
+    open: bool = True
+    clinicians: NonNegInt = Field(description="decision-making clinicians on duty at any time")
+    cubicles: NonNegInt = Field(description="majors and resus cubicles; a patient waiting for a bed holds one")
+
+
+class UrgentCareCentre(Strict):
+    """A type 3 A&E (urgent treatment centre): walk-in minor illness and injury, no ambulances."""
+
+    open: bool = True
+    clinicians: NonNegInt
+
+
+class Site(Strict):
+    """A place where care is given: an acute hospital, an urgent care centre, or both.
+    At a site with both, low-acuity walk-ins are streamed to the urgent care centre."""
+
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    emergency_department: EmergencyDepartment | None = None
+    urgent_care_centre: UrgentCareCentre | None = None
+    beds: NonNegInt = Field(0, description="general and acute beds open")
+    ambulance_station: bool = False
+
+
+class Travel(Strict):
+    """How travel times are derived from coordinates, and any measured times that override them."""
+
+    road_speed_kmh: float = Field(30.0, gt=0, description="average blue-light-free road speed")
+    detour_factor: float = Field(1.3, ge=1, description="road distance over straight-line distance")
+    neighbours: int = Field(6, ge=1, description="each place is joined to this many nearest places")
+    minutes: dict[str, NonNegFloat] = Field(
+        default_factory=dict, description='measured times, keyed "a--b" by place names'
+    )
+
+
+# --- services ----------------------------------------------------------------------------------
+
+
+class PrimaryCare(Strict):
+    """GP practices, grouped one primary care network per locality: slots from staff, booked FIFO."""
+
+    gp_fte_per_1000: NonNegFloat = Field(description="GP full-time equivalents per 1,000 people")
+    appointments_per_gp_fte_per_day: NonNegFloat
+    other_staff_appointments_per_1000_per_day: NonNegFloat = Field(
+        description="nurse, pharmacist and other appointments per 1,000 people per working day"
+    )
+    working_days: list[Annotated[int, Field(ge=0, le=6)]] = [0, 1, 2, 3, 4]
+    urgent_share: Probability = Field(description="requests that need to be seen soon")
+    urgent_tolerance_days: NonNegFloat = Field(description="an urgent request offered a longer wait looks elsewhere")
+    urgent_to_ae_share: Probability = Field(description="of urgent requests refused a soon slot, the share who go to A&E")
+    consultation_to_ae_share: Probability
+    consultation_to_direct_admission_share: Probability = Field(
+        0.0, description="patients the GP admits straight to an acute medical unit, not through A&E")
+    consultation_to_community_share: Probability
+    consultation_to_elective_referral_share: Probability
+
+
+class Ambulance(Strict):
+    """One ambulance service: a fleet answering 999 calls by category, conveying some to A&E."""
+
+    vehicles: NonNegInt
+    category_shares: dict[Literal[1, 2, 3, 4], Probability]
+    hear_and_treat_share: Probability
+    see_and_treat_share: Probability
+    urgent_community_response_share: Probability = Field(
+        0.0, description="of patients who would be conveyed, the share an urgent community response team can take instead"
+    )
+    mobilisation_minutes: Distribution
+    scene_travel_extra_minutes: Distribution = Field(description="travel within the locality beyond the hub-to-hub time")
+    on_scene_minutes: Distribution
+    handover_minutes: Distribution = Field(description="clinical handover once an A&E space is free")
+    clear_minutes: Distribution = Field(description="cleaning and returning to service after handover")
+    blue_light_speedup: float = Field(1.5, ge=1, description="emergency driving is this much faster than road speed")
+
+    @model_validator(mode="after")
+    def _check(self):
+        _complete(self.category_shares, (1, 2, 3, 4), "category_shares")
+        _shares(self.category_shares, "category_shares")
+        if self.hear_and_treat_share + self.see_and_treat_share > 1:
+            raise ValueError("hear_and_treat_share + see_and_treat_share must be <= 1")
+        return self
+
+
+AcuityShares = dict[Literal[1, 2, 3, 4, 5], Probability]
+
+
+class AandE(Strict):
+    """How A&E departments triage, assess and decide."""
+
+    triage_minutes: Distribution
+    acuity_shares_self_presenting: AcuityShares
+    acuity_shares_ambulance: AcuityShares
+    assessment_minutes: dict[Literal[1, 2, 3, 4, 5], Distribution]
+    ucc_assessment_minutes: Distribution
+    ucc_transfer_share: Probability = Field(description="urgent care centre patients sent on to a type 1 A&E")
+    admit_probability: AcuityShares = Field(description="by triage category, for a patient aged under 65 and not frail")
+    admit_odds_ratio_65plus: NonNegFloat = 2.0
+    admit_odds_ratio_frail: NonNegFloat = 2.0
+    community_referral_share: Probability = Field(description="of those not admitted, the share referred to community care")
+    majors_acuity_max: int = Field(3, ge=1, le=5, description="triage categories up to this one need a cubicle")
+    clinician_rota: list[NonNegFloat] = Field(
+        default_factory=lambda: [1.0] * 24,
+        description="relative clinicians on duty by hour of day (rescaled to mean 1)")
+
+    @model_validator(mode="after")
+    def _rota(self):
+        if len(self.clinician_rota) != 24 or sum(self.clinician_rota) <= 0:
+            raise ValueError("clinician_rota must have 24 values, not all zero")
+        return self
+
+    @model_validator(mode="after")
+    def _check(self):
+        for name in ("acuity_shares_self_presenting", "acuity_shares_ambulance"):
+            _complete(getattr(self, name), ACUITIES, name)
+            _shares(getattr(self, name), name)
+        _complete(self.assessment_minutes, ACUITIES, "assessment_minutes")
+        _complete(self.admit_probability, ACUITIES, "admit_probability")
+        return self
+
+
+class AcuteBeds(Strict):
+    """Length of stay and elective use of general and acute beds."""
+
+    zero_day_share: Probability = Field(description="emergency admissions discharged the same day")
+    zero_day_hours: Distribution
+    emergency_los_days: Distribution = Field(description="clinical stay of an overnight admission, not frail")
+    frail_los_multiplier: NonNegFloat = 1.5
+    elective_los_days: Distribution
+    elective_admission_hour: float = Field(8.0, ge=0, lt=24)
+    elective_days: list[Annotated[int, Field(ge=0, le=6)]] = [0, 1, 2, 3, 4]
+    elective_bed_reserve: NonNegInt = Field(0, description="beds left free for emergencies when admitting electives")
+
+
+class Discharge(Strict):
+    """Which discharge pathway medically fit patients need, and their risk of coming back."""
+
+    pathway_shares_not_frail: dict[Pathway, Probability]
+    pathway_shares_frail: dict[Pathway, Probability]
+    p1_reablement_share: Probability = Field(description="P1 patients who need reablement rather than a home care package")
+    arrangement_days: dict[Literal["P1", "P2", "P3"], Distribution] = Field(
+        description="assessing and arranging care once fit, before a place is sought (the patient stays in the bed)")
+    readmission_probability: dict[Pathway, Probability]
+    inadequate_care_readmission_multiplier: NonNegFloat = Field(
+        description="readmission risk multiplier when the care needed after discharge was not given"
+    )
+    readmission_days: Distribution
+    fit_hour: float = Field(11.0, ge=0, lt=24, description="hour of day discharges happen once medically fit")
+
+    @model_validator(mode="after")
+    def _check(self):
+        for name in ("pathway_shares_not_frail", "pathway_shares_frail"):
+            _complete(getattr(self, name), PATHWAYS, name)
+            _shares(getattr(self, name), name)
+        _complete(self.readmission_probability, PATHWAYS, "readmission_probability")
+        _complete(self.arrangement_days, PATHWAYS[1:], "arrangement_days")
+        return self
+
+
+class Community(Strict):
+    """Out-of-hospital care: admission avoidance (virtual wards, urgent response) and discharge support.
+
+    Each patient carries a latent flag, drawn at arrival, saying whether they could safely be cared
+    for out of hospital. A diversion policy sends a share of would-be admissions to a virtual ward;
+    a diverted patient who was not suitable may deteriorate and come back sicker."""
+
+    virtual_ward_beds: NonNegInt
+    virtual_ward_days: Distribution
+    urgent_response_caseload: NonNegInt
+    urgent_response_days: Distribution
+    intermediate_care_beds: NonNegInt
+    intermediate_care_days: Distribution
+    reablement_caseload: NonNegInt
+    reablement_days: Distribution
+    admission_diversion_share: Probability = Field(0.0, description="share of decisions to admit sent to a virtual ward instead")
+    suitable_share: Probability = Field(description="share of admitted patients truly suitable for out-of-hospital care")
+    suitable_share_frail: Probability
+    deterioration_probability_unsuitable: Probability
+    deterioration_days: Distribution
+    deteriorated_los_multiplier: NonNegFloat = 1.3
+
+
+class SocialCare(Strict):
+    """Council-funded home care and care homes, shared with people referred from the community."""
+
+    home_care_packages: NonNegInt
+    home_care_package_days: Distribution
+    home_care_community_starts_per_week: NonNegFloat
+    care_home_places: NonNegInt
+    care_home_stay_days: Distribution
+    care_home_community_admissions_per_week: NonNegFloat
+    self_funder_share: Probability
+    eligibility_threshold: Probability = Field(
+        description="need score (0-1) above which the council funds care; below it a non-self-funder gets none"
+    )
+    initial_occupancy: Probability = Field(0.95, description="home care and care home occupancy at the start")
+
+
+class Config(Strict):
+    """A whole Integrated Care System: its people, places, services and how long to run it."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    run: RunSettings = Field(default_factory=RunSettings)
+    localities: dict[str, Locality] = Field(min_length=1)
+    sites: dict[str, Site] = Field(min_length=1)
+    travel: Travel = Field(default_factory=Travel)
+    demand: Demand
+    primary_care: PrimaryCare
+    ambulance: Ambulance
+    ae: AandE
+    beds: AcuteBeds
+    discharge: Discharge
+    community: Community
+    social_care: SocialCare
+
+    @model_validator(mode="after")
+    def _coherent(self):
+        clash = set(self.localities) & set(self.sites)
+        if clash:
+            raise ValueError(f"locality and site names must differ: {sorted(clash)}")
+        if not any(s.emergency_department and s.emergency_department.open for s in self.sites.values()):
+            raise ValueError("sites: at least one open emergency department (type 1 A&E) is needed")
+        if not any(s.beds > 0 for s in self.sites.values()):
+            raise ValueError("sites: at least one site must have beds")
+        places = set(self.localities) | set(self.sites)
+        for key in self.travel.minutes:
+            ends = key.split("--")
+            if len(ends) != 2 or not all(e in places for e in ends):
+                raise ValueError(f'travel.minutes["{key}"]: must be "a--b" with a and b locality or site names')
+        if not any(s.ambulance_station for s in self.sites.values()):
+            raise ValueError("sites: at least one site must be an ambulance_station")
+        return self
+
+    @property
+    def population(self) -> int:
+        return sum(sum(loc.population.values()) for loc in self.localities.values())
+
+    def digest(self) -> str:
+        """A stable hash of the validated config (provenance; the key of a run with its seed)."""
+        text = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+# --- loading -----------------------------------------------------------------------------------
+
+
+class ConfigError(Exception):
+    """A config that cannot be used; ``problems`` holds one line per problem, each naming its field."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: " + "; ".join(problems))
+
+
+def deep_merge(base: Any, patch: Any) -> Any:
+    """Merge a YAML patch into a base: mappings key by key, anything else replaced; ``null`` deletes."""
+    if isinstance(base, dict) and isinstance(patch, dict):
+        out = dict(base)
+        for key, value in patch.items():
+            if value is None:
+                out.pop(key, None)
+            elif key in out:
+                out[key] = deep_merge(out[key], value)
+            else:
+                out[key] = value
+        return out
+    return patch
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ConfigError(str(path), [f"cannot read: {exc.strerror or exc}"]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(str(path), [f"not valid YAML: {exc}".replace("\n", " ")]) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(str(path), ["the top level must be a mapping of settings"])
+    return data
+
+
+def load_raw(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict:
+    """Read a config file as plain data, applying its ``extends:`` chain (relative to the file)."""
+    path = Path(path).resolve()
+    if path in _seen:
+        raise ConfigError(str(path), ["extends: the chain of base configs loops back to this file"])
+    data = _read_yaml(path)
+    base = data.pop("extends", None)
+    if base is None:
+        return data
+    if not isinstance(base, str):
+        raise ConfigError(str(path), ["extends: must be the path of a base config"])
+    return deep_merge(load_raw(path.parent / base, _seen + (path,)), data)
+
+
+def _field_path(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def validate(data: dict, source: str = "config") -> Config:
+    """Validate plain data into a ``Config``; raise ``ConfigError`` naming every bad field."""
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            # Drop the discriminator tag pydantic puts in union paths (e.g. "lognormal").
+            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in _DIST_TAGS))
+            msg = err["msg"].removeprefix("Value error, ")
+            problems.append(f"{_field_path(loc)}: {msg}")
+        raise ConfigError(source, problems) from None
+
+
+_DIST_TAGS = {"exponential", "lognormal", "gamma", "fixed", "uniform", "empirical"}
+
+
+def load_config(path: str | Path, overrides: dict | None = None) -> Config:
+    """Load, patch and validate a config file."""
+    data = load_raw(path)
+    if overrides:
+        data = deep_merge(data, overrides)
+    return validate(data, str(path))

@@ -1,0 +1,125 @@
+"""A&E: type 1 emergency departments and type 3 urgent care centres.
+
+A type 1 department has clinicians (seen in order of triage category, most urgent first) and
+majors/resus cubicles. Ambulance patients and walk-ins of triage category up to
+``ae.majors_acuity_max`` need a cubicle; an ambulance crew waits with its patient until one is
+free (the handover delay). A patient the clinician decides to admit keeps the cubicle until a bed
+is found (the trolley wait): full wards block A&E, which blocks ambulances. Low-acuity walk-ins
+are seen without a cubicle; at a site with an urgent care centre they are streamed there.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sim import beds, community
+from sim.capacity import Capacity
+from sim.journeys import End
+
+if TYPE_CHECKING:
+    from sim.model import HealthSystem
+    from sim.needs import Need
+
+
+class EmergencyDepartment:
+    """A type 1 A&E at one site."""
+
+    def __init__(self, env, site: int, name: str, clinicians: int, cubicles: int, is_open: bool):
+        self.site = site
+        self.name = name
+        self.is_open = is_open
+        self.rostered = clinicians
+        self.clinicians = Capacity(env, clinicians, priority=True)
+        self.cubicles = Capacity(env, cubicles, priority=True)
+
+
+class UrgentCareCentre:
+    """A type 3 A&E at one site: walk-in minor illness and injury."""
+
+    def __init__(self, env, site: int, name: str, clinicians: int, is_open: bool):
+        self.site = site
+        self.name = name
+        self.is_open = is_open
+        self.rostered = clinicians
+        self.clinicians = Capacity(env, clinicians, priority=True)
+
+
+def walk_in(hs: "HealthSystem", n: "Need"):
+    """A patient arriving at A&E on foot: to an urgent care centre if minor and one is nearest."""
+    if n.acuity > hs.cfg.ae.majors_acuity_max:
+        site = hs.routes.minors_site[n.locality]
+        ucc = hs.uccs.get(site)
+        if ucc is not None and ucc.is_open:
+            yield from attend_ucc(hs, n, ucc)
+            return
+    else:
+        site = hs.routes.ed_site[n.locality]
+    yield from attend(hs, n, hs.eds[site], has_cubicle=False)
+
+
+def attend_ucc(hs: "HealthSystem", n: "Need", ucc: UrgentCareCentre):
+    env, log, pid = hs.env, hs.log, n.pid
+    log.ucc_site[pid] = ucc.site
+    log.t_ed_arrival[pid] = env.now
+    wait = ucc.clinicians.request(n.acuity)
+    if wait:
+        yield wait
+    log.t_seen[pid] = env.now
+    yield env.timeout(n.d_assess_ucc)
+    ucc.clinicians.release()
+    log.t_decision[pid] = env.now
+    if not n.ucc_transfer:
+        log.t_ed_departure[pid] = env.now
+        log.finish(pid, End.UCC_DISCHARGED, env.now)
+        return
+    site = hs.routes.ed_from_site[ucc.site]
+    yield env.timeout(hs.geo.site_minutes[ucc.site, site])
+    log.t_seen[pid] = log.t_decision[pid] = log.t_ed_departure[pid] = float("nan")
+    yield from attend(hs, n, hs.eds[site], has_cubicle=False)
+
+
+def attend(hs: "HealthSystem", n: "Need", ed: EmergencyDepartment, has_cubicle: bool):
+    """Triage, assessment and the decision to discharge, refer or admit, at a type 1 A&E.
+
+    ``has_cubicle`` is True when an ambulance handover already obtained a cubicle."""
+    env, log, pid = hs.env, hs.log, n.pid
+    if not has_cubicle:
+        log.ed_site[pid] = ed.site
+        log.t_ed_arrival[pid] = env.now
+        yield env.timeout(n.d_triage)
+        if n.acuity <= hs.cfg.ae.majors_acuity_max:
+            has_cubicle = True
+            wait = ed.cubicles.request(n.acuity)
+            if wait:
+                yield wait
+    wait = ed.clinicians.request(n.acuity)
+    if wait:
+        yield wait
+    log.t_seen[pid] = env.now
+    yield env.timeout(n.d_assess)
+    ed.clinicians.release()
+    log.t_decision[pid] = env.now
+
+    if not n.admit:
+        if has_cubicle:
+            ed.cubicles.release()
+        log.t_ed_departure[pid] = env.now
+        log.finish(pid, End.ED_REFERRED_COMMUNITY if n.refer_community else End.ED_DISCHARGED, env.now)
+        return
+
+    log.admitted[pid] = True
+    if community.divert(hs, n):
+        if has_cubicle:
+            ed.cubicles.release()
+        log.t_ed_departure[pid] = env.now
+        yield from community.virtual_ward_stay(hs, n)
+        return
+
+    ward = hs.wards[hs.routes.bed_site[ed.site]]
+    wait = ward.beds.request()
+    if wait:
+        yield wait  # the trolley wait
+    if has_cubicle:
+        ed.cubicles.release()
+    log.t_ed_departure[pid] = env.now
+    yield from beds.emergency_stay(hs, n, ward)

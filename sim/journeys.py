@@ -1,0 +1,117 @@
+"""The per-patient journey table: one row per urgent or planned episode, filled in as it happens.
+
+A journey starts with a 999 call, an arrival at A&E (on foot, sent by a GP, readmitted, or back
+after deteriorating at home) or a booked elective admission, and ends in exactly one end state.
+Rows are stored column by column in numpy arrays (grown by doubling) because a year of a million
+people is several hundred thousand journeys: Python objects per patient would cost more memory
+and time than the simulation itself.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+import pandas as pd
+
+
+class Entry(IntEnum):
+    """How a journey began."""
+
+    AMBULANCE_CALL = 0
+    SELF_PRESENTED = 1
+    GP_REFERRAL = 2
+    READMISSION = 3
+    DETERIORATED = 4
+    ELECTIVE = 5
+    GP_WAIT_TOO_LONG = 6
+    GP_DIRECT_ADMISSION = 7
+
+
+class End(IntEnum):
+    """How a journey ended. Every journey has exactly one, or ``IN_SYSTEM`` when the run stops."""
+
+    IN_SYSTEM = -1
+    HEAR_AND_TREAT = 0
+    SEE_AND_TREAT = 1
+    URGENT_COMMUNITY_RESPONSE = 2
+    UCC_DISCHARGED = 3
+    ED_DISCHARGED = 4
+    ED_REFERRED_COMMUNITY = 5
+    DISCHARGED_P0 = 6
+    DISCHARGED_P1 = 7
+    DISCHARGED_P2 = 8
+    DISCHARGED_P3 = 9
+    VIRTUAL_WARD_COMPLETED = 10
+    VIRTUAL_WARD_DETERIORATED = 11
+    ELECTIVE_CANCELLED = 12
+
+
+# column name -> (dtype, fill value for a new row)
+COLUMNS: dict[str, tuple[str, float | int]] = {
+    "entry": ("i1", -1),
+    "locality": ("i2", -1),
+    "age_band": ("i1", -1),
+    "frail": ("?", False),
+    "suitable_ooh": ("?", False),
+    "category": ("i1", 0),
+    "acuity": ("i1", 0),
+    "t_arrival": ("f8", np.nan),
+    "t_response": ("f8", np.nan),
+    "ed_site": ("i2", -1),
+    "ucc_site": ("i2", -1),
+    "t_ed_arrival": ("f8", np.nan),
+    "t_handover": ("f8", np.nan),
+    "t_seen": ("f8", np.nan),
+    "t_decision": ("f8", np.nan),
+    "t_ed_departure": ("f8", np.nan),
+    "admitted": ("?", False),
+    "diverted": ("?", False),
+    "bed_site": ("i2", -1),
+    "t_bed": ("f8", np.nan),
+    "t_fit": ("f8", np.nan),
+    "pathway": ("i1", -1),
+    "care_adequate": ("?", True),
+    "t_discharge": ("f8", np.nan),
+    "previous": ("i4", -1),
+    "end": ("i1", -1),
+    "t_end": ("f8", np.nan),
+}
+
+
+class JourneyLog:
+    """Columnar storage of journeys; ``new()`` hands out row ids, processes write fields by id."""
+
+    def __init__(self, capacity: int = 1 << 16):
+        self.n = 0
+        self._cap = capacity
+        for name, (dtype, fill) in COLUMNS.items():
+            setattr(self, name, np.full(capacity, fill, dtype=dtype))
+
+    def new_block(self, count: int) -> np.ndarray:
+        """Reserve ``count`` consecutive rows and return their ids."""
+        need = self.n + count
+        if need > self._cap:
+            cap = self._cap
+            while cap < need:
+                cap *= 2
+            for name, (dtype, fill) in COLUMNS.items():
+                old = getattr(self, name)
+                grown = np.full(cap, fill, dtype=dtype)
+                grown[: self.n] = old[: self.n]
+                setattr(self, name, grown)
+            self._cap = cap
+        ids = np.arange(self.n, need)
+        self.n = need
+        return ids
+
+    def finish(self, pid: int, how: End, t: float) -> None:
+        """Record the one end state of a journey."""
+        self.end[pid] = how
+        self.t_end[pid] = t
+
+    def frame(self) -> pd.DataFrame:
+        """The journey table as a DataFrame (a copy, safe to keep after the run goes on)."""
+        df = pd.DataFrame({name: getattr(self, name)[: self.n].copy() for name in COLUMNS})
+        df.index.name = "journey"
+        return df

@@ -1,0 +1,179 @@
+"""General practice: requests for appointments, booked first come first served into daily slots.
+
+Each locality's practices (one primary care network) offer slots on working days: GP FTE x
+appointments per FTE, plus nurses', pharmacists' and others' appointments. A request joins the
+queue and is offered the first free slot. Patient-level but simulated a day at a time with numpy
+(several million appointments a year would cost a SimPy process each for no gain: slots are booked
+in days, not minutes).
+
+Long waits push demand to A&E: an urgent request offered a wait longer than
+``urgent_tolerance_days`` goes to A&E that day with probability ``urgent_to_ae_share`` instead of
+booking. At the consultation, some patients are sent to A&E, referred to community care or
+referred for elective (hospital) care.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from enum import IntEnum
+
+import numpy as np
+import pandas as pd
+
+from sim.calendar import Calendar
+from sim.config import Config
+from sim.population import ArrivalStream, Cells, day_counts
+
+
+class GpOutcome(IntEnum):
+    WAITING = -1
+    RESOLVED = 0
+    SENT_TO_AE = 1
+    REFERRED_COMMUNITY = 2
+    REFERRED_ELECTIVE = 3
+    WENT_TO_AE_INSTEAD = 4
+    ADMITTED_DIRECT = 5
+
+
+_COLUMNS = {"locality": "i2", "age_band": "i1", "frail": "?", "urgent": "?",
+            "request_day": "i4", "offered_day": "i4", "served_day": "i4", "outcome": "i1"}
+_FILL = {"served_day": -1, "offered_day": -1, "outcome": -1}
+
+
+class AppointmentLog:
+    """Columnar table of GP appointment requests, grown by doubling."""
+
+    def __init__(self, capacity: int = 1 << 20):
+        self.n = 0
+        self._cap = capacity
+        for name, dtype in _COLUMNS.items():
+            setattr(self, name, np.full(capacity, _FILL.get(name, 0), dtype=dtype))
+
+    def new_block(self, count: int) -> np.ndarray:
+        need = self.n + count
+        if need > self._cap:
+            cap = self._cap
+            while cap < need:
+                cap *= 2
+            for name, dtype in _COLUMNS.items():
+                grown = np.full(cap, _FILL.get(name, 0), dtype=dtype)
+                grown[: self.n] = getattr(self, name)[: self.n]
+                setattr(self, name, grown)
+            self._cap = cap
+        ids = np.arange(self.n, need)
+        self.n = need
+        return ids
+
+    def frame(self) -> pd.DataFrame:
+        df = pd.DataFrame({name: getattr(self, name)[: self.n].copy() for name in _COLUMNS})
+        df.index.name = "request"
+        return df
+
+
+class PrimaryCare:
+    """The GP practices of every locality, with their booking queues."""
+
+    def __init__(self, cfg: Config, cells: Cells, calendar: Calendar):
+        pc = cfg.primary_care
+        self.cfg = pc
+        self.cells = cells
+        self.calendar = calendar
+        self.stream = ArrivalStream(cells, cfg.demand.gp_appointments_per_1000, cfg.demand.gp_profile,
+                                    calendar, cfg.demand.growth_per_year)
+        people = np.bincount(cells.locality, weights=cells.people, minlength=len(cfg.localities))
+        self.people = people
+        self.gp_fte = people / 1000.0 * pc.gp_fte_per_1000
+        self.other_per_day = people / 1000.0 * pc.other_staff_appointments_per_1000_per_day
+        self.queues = [deque() for _ in range(len(people))]
+        self.log = AppointmentLog()
+        horizon = calendar.days + 400
+        self.working = np.array([calendar.weekday(d) in pc.working_days for d in range(horizon)])
+        self.working_days_before = np.concatenate([[0], np.cumsum(self.working)])
+
+    def slots(self, locality: int) -> float:
+        """Appointments a working day in one locality."""
+        return self.gp_fte[locality] * self.cfg.appointments_per_gp_fte_per_day + self.other_per_day[locality]
+
+    def backlog(self) -> int:
+        return sum(sum(len(a) for a in q) for q in self.queues)
+
+    def _offered_day(self, day: int, position: np.ndarray, slots: int) -> np.ndarray:
+        """Calendar day of the slot a request at ``position`` in the queue is offered."""
+        if slots <= 0:
+            return np.full(len(position), day + 10_000)
+        j = position // slots  # 0 = the next working day from today (today if working)
+        target = self.working_days_before[day] + j + 1  # working days up to and including that day
+        idx = np.searchsorted(self.working_days_before, target, side="left") - 1
+        return np.where(target <= self.working_days_before[-1], idx, day + j * 7 // 5)
+
+    def day(self, day: int, rng: np.random.Generator):
+        """Book today's requests and hold today's consultations.
+
+        Returns the population cells of patients sent to A&E by their GP, of those admitted
+        directly to hospital, and of those who went to A&E rather than wait."""
+        pc, cells, log = self.cfg, self.cells, self.log
+        counts = day_counts(self.stream, day, rng)
+        cell = np.repeat(np.arange(len(counts)), counts)
+        n = len(cell)
+        ids = log.new_block(n)
+        loc = cells.locality[cell]
+        u = rng.random((n, 2))
+        log.locality[ids] = loc
+        log.age_band[ids] = cells.age[cell]
+        log.frail[ids] = cells.frail[cell]
+        log.urgent[ids] = u[:, 0] < pc.urgent_share
+        log.request_day[ids] = day
+
+        working = bool(self.working[day])
+        sent, direct, went = [], [], []
+        for li, queue in enumerate(self.queues):
+            mine = ids[loc == li]
+            capacity = self.slots(li)
+            slots = int(capacity) + int(rng.random() < capacity - int(capacity))
+            per_day = max(int(round(capacity)), 1)
+            ahead = sum(len(a) for a in queue)
+            offered = self._offered_day(day, ahead + np.arange(len(mine)), per_day)
+            log.offered_day[mine] = offered
+            gives_up = log.urgent[mine] & (offered - day > pc.urgent_tolerance_days) & (
+                u[mine - ids[0], 1] < pc.urgent_to_ae_share) if len(mine) else np.zeros(0, bool)
+            quitters = mine[gives_up]
+            log.outcome[quitters] = GpOutcome.WENT_TO_AE_INSTEAD
+            went.append(quitters)
+            if len(mine):
+                queue.append(mine[~gives_up])
+            if working:
+                to_ae, admitted = self._consult(queue, slots, day, rng)
+                sent.append(to_ae)
+                direct.append(admitted)
+        return tuple(self._cells_of(np.concatenate(x) if x else np.zeros(0, int)) for x in (sent, direct, went))
+
+    def _consult(self, queue: deque, slots: int, day: int, rng: np.random.Generator):
+        """Serve up to ``slots`` requests from the head of the queue; return those sent to A&E
+        and those admitted directly."""
+        pc, log = self.cfg, self.log
+        served = []
+        while slots > 0 and queue:
+            head = queue[0]
+            take = head[:slots]
+            served.append(take)
+            slots -= len(take)
+            if len(take) == len(head):
+                queue.popleft()
+            else:
+                queue[0] = head[len(take):]
+        if not served:
+            return np.zeros(0, int), np.zeros(0, int)
+        ids = np.concatenate(served)
+        log.served_day[ids] = day
+        u = rng.random(len(ids))
+        edges = np.cumsum([pc.consultation_to_ae_share, pc.consultation_to_direct_admission_share,
+                           pc.consultation_to_community_share, pc.consultation_to_elective_referral_share])
+        outcome = np.searchsorted(edges, u, side="right")
+        log.outcome[ids] = np.array([GpOutcome.SENT_TO_AE, GpOutcome.ADMITTED_DIRECT, GpOutcome.REFERRED_COMMUNITY,
+                                     GpOutcome.REFERRED_ELECTIVE, GpOutcome.RESOLVED])[outcome]
+        return ids[outcome == 0], ids[outcome == 1]
+
+    def _cells_of(self, ids: np.ndarray) -> np.ndarray:
+        """Population cell of each request (to create the A&E journey from the same person)."""
+        log = self.log
+        return Cells.index(log.locality[ids], log.age_band[ids], log.frail[ids])

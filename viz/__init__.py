@@ -1,0 +1,1 @@
+"""The interactive Solara explorer and report figures."""

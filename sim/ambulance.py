@@ -15,35 +15,45 @@ from typing import TYPE_CHECKING
 from sim import community
 from sim.emergency_department import attend
 from sim.journeys import End
-from sim.needs import HEAR_AND_TREAT, SEE_AND_TREAT
+from sim.needs import CONVEY, HEAR_AND_TREAT, SEE_AND_TREAT
 
 if TYPE_CHECKING:
     from sim.model import HealthSystem
     from sim.needs import Need
 
 
-def call(hs: "HealthSystem", n: "Need"):
+def hear_and_treat(hs: HealthSystem, needs: list, times: list) -> list:
+    """Close the calls resolved by telephone advice (no vehicle); return the rest."""
+    log, rest = hs.log, []
+    for at, n in zip(times, needs):
+        if n.outcome == HEAR_AND_TREAT:
+            log.finish(n.pid, End.HEAR_AND_TREAT, at)
+        else:
+            rest.append((at, n))
+    return rest
+
+
+def dispatch(hs: HealthSystem, n: Need, at: float):
+    """The process of a 999 call made at ``at`` (for the day driver)."""
+    return call(hs, n), at
+
+
+def call(hs: HealthSystem, n: Need):
     env, log, pid, fleet = hs.env, hs.log, n.pid, hs.fleet
-    if n.outcome == HEAR_AND_TREAT:
-        log.finish(pid, End.HEAR_AND_TREAT, env.now)
-        return
     wait = fleet.request(n.category)
     if wait:
         yield wait
     speedup = hs.cfg.ambulance.blue_light_speedup
     yield env.timeout(n.d_mobilise + hs.routes.station_minutes[n.locality] / speedup + n.d_scene)
     log.t_response[pid] = env.now
-    yield env.timeout(n.d_on_scene)
-    if n.outcome == SEE_AND_TREAT:
+    if n.outcome == SEE_AND_TREAT or (n.urc_suitable and community.urgent_response(hs, n)):
+        yield env.timeout(n.d_on_scene)
         fleet.release()
-        log.finish(pid, End.SEE_AND_TREAT, env.now)
-        return
-    if n.urc_suitable and community.urgent_response(hs, n):
-        fleet.release()
-        log.finish(pid, End.URGENT_COMMUNITY_RESPONSE, env.now)
+        log.finish(pid, End.SEE_AND_TREAT if n.outcome == SEE_AND_TREAT else End.URGENT_COMMUNITY_RESPONSE,
+                   env.now)
         return
     site = hs.routes.ed_site[n.locality]
-    yield env.timeout(hs.geo.minutes[n.locality, site] / speedup)
+    yield env.timeout(n.d_on_scene + hs.geo.minutes[n.locality, site] / speedup)  # treat, then convey
     ed = hs.eds[site]
     log.ed_site[pid] = site
     log.t_ed_arrival[pid] = env.now
@@ -54,3 +64,8 @@ def call(hs: "HealthSystem", n: "Need"):
     log.t_handover[pid] = env.now
     env.timeout(n.d_clear).callbacks.append(lambda _e: fleet.release())
     yield from attend(hs, n, ed, has_cubicle=True)
+
+
+def deteriorated(hs: HealthSystem, n: Need, at: float):
+    """A patient deteriorating at home calls 999 (category 2 at least) and is conveyed."""
+    return call(hs, n._replace(outcome=CONVEY, category=min(n.category, 2))), at

@@ -36,6 +36,13 @@ class Ward:
         self.elective_cancelled = 0
         self.elective_admitted = 0
 
+    def vacate(self, turnaround: float) -> None:
+        """A patient has left: the bed is free for the next one after its turnaround."""
+        if turnaround > 0:
+            self.beds.env.timeout(turnaround).callbacks.append(lambda _e: self.beds.release())
+        else:
+            self.beds.release()
+
 
 def next_hour(t: float, hour: float) -> float:
     """The first time at or after ``t`` whose time of day is ``hour``."""
@@ -44,7 +51,7 @@ def next_hour(t: float, hour: float) -> float:
     return at if at >= t else at + MINUTES_PER_DAY
 
 
-def emergency_stay(hs: "HealthSystem", n: "Need", ward: Ward):
+def emergency_stay(hs: HealthSystem, n: Need, ward: Ward):
     env, log, pid = hs.env, hs.log, n.pid
     log.bed_site[pid] = ward.site
     log.t_bed[pid] = env.now
@@ -56,7 +63,12 @@ def emergency_stay(hs: "HealthSystem", n: "Need", ward: Ward):
     yield from discharge.leave(hs, n, ward)
 
 
-def direct_admission(hs: "HealthSystem", n: "Need"):
+def direct(hs: HealthSystem, n: Need, at: float):
+    """The process of a GP's direct admission arriving at ``at`` (for the day driver)."""
+    return direct_admission(hs, n), at
+
+
+def direct_admission(hs: HealthSystem, n: Need):
     """A patient their GP sends straight to the nearest hospital's acute medical unit."""
     log, pid = hs.log, n.pid
     ward = hs.wards[hs.routes.ward_for_locality[n.locality]]
@@ -67,7 +79,7 @@ def direct_admission(hs: "HealthSystem", n: "Need"):
     yield from emergency_stay(hs, n, ward)
 
 
-def admit_electives(hs: "HealthSystem", ward: Ward, rng: np.random.Generator, count: int) -> None:
+def admit_electives(hs: HealthSystem, ward: Ward, rng: np.random.Generator, count: int) -> None:
     """Admit today's booked electives at this site while beds are free; cancel the rest."""
     if count == 0:
         return
@@ -90,9 +102,9 @@ def admit_electives(hs: "HealthSystem", ward: Ward, rng: np.random.Generator, co
             log.finish(pid, End.ELECTIVE_CANCELLED, env.now)
 
 
-def _elective_discharge(hs: "HealthSystem", ward: Ward, pid: int) -> None:
+def _elective_discharge(hs: HealthSystem, ward: Ward, pid: int) -> None:
     env, log = hs.env, hs.log
-    ward.beds.release()
+    ward.vacate(hs.cfg.beds.turnaround_hours.mean() * MINUTES_PER_HOUR)
     log.t_fit[pid] = log.t_discharge[pid] = env.now
     log.pathway[pid] = 0
     log.finish(pid, End.DISCHARGED_P0, env.now)

@@ -42,8 +42,10 @@ class Capacity:
         self._seq = count()
         self.requests = 0
         self.immediate = 0  # requests granted without waiting
-        self._last_t = env.now
-        self.user_area = self.queue_area = self.capacity_area = 0.0
+        # Time-integrals kept as running sums: a unit taken at t adds -t, given back adds +t, so
+        # the integral up to T is the sum plus (units held now) x T. One addition per change.
+        self._user_t = self._queue_t = self._capacity_t = 0.0
+        self._base = (0.0, 0.0, 0.0)
         self.monitor_start = env.now
 
     # --- the pool ------------------------------------------------------------------------------
@@ -63,13 +65,14 @@ class Capacity:
 
     def request(self, priority: int = 0) -> simpy.Event | None:
         """Take a unit: None when granted at once, else an event that fires when it is granted."""
-        self._account()
         self.requests += 1
         if self.count < self._capacity and not self._waiting:
             self.count += 1
+            self._user_t -= self.env._now
             self.immediate += 1
             return None
         grant = simpy.Event(self.env)
+        self._queue_t -= self.env._now
         if self.priority:
             heapq.heappush(self._waiting, (priority, next(self._seq), grant))
         else:
@@ -78,82 +81,61 @@ class Capacity:
 
     def release(self) -> None:
         """Give a unit back; the longest-waiting (most urgent) request gets it if the pool allows."""
-        self._account()
-        self.count -= 1
-        if self.count < 0:
+        if self.count <= 0:
             raise RuntimeError("released more units than were taken")
-        self._serve()
+        self.count -= 1
+        self._user_t += self.env._now
+        if self._waiting:
+            self._serve()
 
     def set_capacity(self, capacity: int) -> None:
         """Resize. Shrinking never removes a current user; growing serves the queue at once."""
         if capacity < 0:
             raise ValueError("capacity must be >= 0")
-        self._account()
+        self._capacity_t += (self._capacity - int(capacity)) * self.env._now
         self._capacity = int(capacity)
         self._serve()
 
     def _serve(self) -> None:
         waiting = self._waiting
+        now = self.env._now
         while waiting and self.count < self._capacity:
             grant = heapq.heappop(waiting)[2] if self.priority else waiting.popleft()
             self.count += 1
+            self._queue_t += now
+            self._user_t -= now
             grant.succeed()
 
     # --- monitoring ----------------------------------------------------------------------------
 
-    def _account(self) -> None:
-        now = self.env.now
-        dt = now - self._last_t
-        if dt:
-            self.user_area += dt * self.count
-            self.queue_area += dt * len(self._waiting)
-            self.capacity_area += dt * self._capacity
-            self._last_t = now
+    def _areas(self) -> tuple[float, float, float]:
+        """Integrals of users, queue and capacity over time from 0 to now."""
+        now = self.env._now
+        return (self._user_t + self.count * now, self._queue_t + len(self._waiting) * now,
+                self._capacity_t + self._capacity * now)
 
     def reset_monitor(self) -> None:
-        """Forget the integrals so far (to discard a warm-up period)."""
-        self._account()
-        self.user_area = self.queue_area = self.capacity_area = 0.0
+        """Start the integrals again from now (to discard a warm-up period)."""
+        self._base = self._areas()
         self.requests = self.immediate = 0
         self.monitor_start = self.env.now
 
-    def _mean(self, area: str) -> float:
-        self._account()
+    def _mean(self, which: int) -> float:
         span = self.env.now - self.monitor_start
-        return getattr(self, area) / span if span > 0 else float("nan")
+        return (self._areas()[which] - self._base[which]) / span if span > 0 else float("nan")
 
     def mean_users(self) -> float:
         """Time-average units in use since the monitor started (L of a server pool)."""
-        return self._mean("user_area")
+        return self._mean(0)
 
     def mean_queue(self) -> float:
         """Time-average number waiting since the monitor started (Lq)."""
-        return self._mean("queue_area")
+        return self._mean(1)
 
     def mean_capacity(self) -> float:
-        return self._mean("capacity_area")
+        return self._mean(2)
 
     def utilisation(self) -> float:
         """Mean units in use over mean units open."""
         cap = self.mean_capacity()
         return self.mean_users() / cap if cap > 0 else float("nan")
-
-
-class Arrival(simpy.Process):
-    """A SimPy process whose generator starts ``delay`` minutes from now.
-
-    Equivalent to a process that first yields ``env.timeout(delay)``, one event cheaper: the
-    start event itself is scheduled at the arrival time. (Relies on ``simpy.Process`` internals,
-    stable across simpy 4.x; ``tests/test_capacity.py`` checks the equivalence.)"""
-
-    def __init__(self, env: simpy.Environment, generator, delay: float):
-        self.env = env
-        self.callbacks = []
-        self._value = simpy.events.PENDING
-        self._generator = generator
-        start = simpy.Event(env)
-        start.callbacks.append(self._resume)
-        start._ok = True
-        start._value = None
-        env.schedule(start, simpy.events.NORMAL, delay)
-        self._target = start

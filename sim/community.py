@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 class CommunityServices:
     """The community provider's capacities."""
 
-    def __init__(self, env, cfg: "CommunityConfig"):
+    def __init__(self, env, cfg: CommunityConfig):
         self.virtual_ward = Capacity(env, cfg.virtual_ward_beds)
         self.urgent_response = Capacity(env, cfg.urgent_response_caseload)
         self.intermediate_care = Capacity(env, cfg.intermediate_care_beds)
@@ -50,7 +50,7 @@ class CommunityServices:
         }
 
 
-def urgent_response(hs: "HealthSystem", n: "Need") -> bool:
+def urgent_response(hs: HealthSystem, n: Need) -> bool:
     """Hand the patient to the urgent community response team if it has room now."""
     team = hs.community.urgent_response
     if team.free <= 0:
@@ -61,7 +61,7 @@ def urgent_response(hs: "HealthSystem", n: "Need") -> bool:
     return True
 
 
-def divert(hs: "HealthSystem", n: "Need") -> bool:
+def divert(hs: HealthSystem, n: Need) -> bool:
     """Apply the diversion policy to a decision to admit: True if the patient goes to a virtual ward."""
     if n.u_divert >= hs.cfg.community.admission_diversion_share:
         return False
@@ -73,7 +73,7 @@ def divert(hs: "HealthSystem", n: "Need") -> bool:
     return True
 
 
-def virtual_ward_stay(hs: "HealthSystem", n: "Need"):
+def virtual_ward_stay(hs: HealthSystem, n: Need):
     env, log, pid = hs.env, hs.log, n.pid
     ward = hs.community.virtual_ward
     ward.request()  # divert() checked that a bed is free

@@ -229,6 +229,8 @@ class AandE(Strict):
     acuity_shares_self_presenting: AcuityShares
     acuity_shares_ambulance: AcuityShares
     assessment_minutes: dict[Literal[1, 2, 3, 4, 5], Distribution]
+    results_minutes: dict[Literal[1, 2, 3, 4, 5], Distribution] = Field(
+        description="after assessment, waiting for tests, results and specialist review before the decision")
     ucc_assessment_minutes: Distribution
     ucc_transfer_share: Probability = Field(description="urgent care centre patients sent on to a type 1 A&E")
     admit_probability: AcuityShares = Field(description="by triage category, for a patient aged under 65 and not frail")
@@ -252,6 +254,7 @@ class AandE(Strict):
             _complete(getattr(self, name), ACUITIES, name)
             _shares(getattr(self, name), name)
         _complete(self.assessment_minutes, ACUITIES, "assessment_minutes")
+        _complete(self.results_minutes, ACUITIES, "results_minutes")
         _complete(self.admit_probability, ACUITIES, "admit_probability")
         return self
 
@@ -267,6 +270,9 @@ class AcuteBeds(Strict):
     elective_admission_hour: float = Field(8.0, ge=0, lt=24)
     elective_days: list[Annotated[int, Field(ge=0, le=6)]] = [0, 1, 2, 3, 4]
     elective_bed_reserve: NonNegInt = Field(0, description="beds left free for emergencies when admitting electives")
+    turnaround_hours: Distribution = Field(
+        default_factory=lambda: {"dist": "fixed", "value": 0.0},
+        description="a bed is unavailable this long after a patient leaves (cleaning, handover, bed management)")
 
 
 class Discharge(Strict):

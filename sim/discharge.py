@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 _ENDS = (End.DISCHARGED_P0, End.DISCHARGED_P1, End.DISCHARGED_P2, End.DISCHARGED_P3)
 
 
-def next_service(hs: "HealthSystem", n: "Need"):
+def next_service(hs: HealthSystem, n: Need):
     """The capacity the patient's pathway needs, or None when they need none or get none."""
     if n.pathway == 0:
         return None
@@ -40,7 +40,7 @@ def next_service(hs: "HealthSystem", n: "Need"):
     return hs.social_care.home_care if n.pathway == 1 else hs.social_care.care_homes
 
 
-def leave(hs: "HealthSystem", n: "Need", ward: "Ward"):
+def leave(hs: HealthSystem, n: Need, ward: Ward):
     """Leave the acute bed by the patient's pathway; a fit patient waits in the bed (delayed)."""
     env, log, pid = hs.env, hs.log, n.pid
     log.pathway[pid] = n.pathway
@@ -55,14 +55,14 @@ def leave(hs: "HealthSystem", n: "Need", ward: "Ward"):
                 yield wait
             env.timeout(n.d_after).callbacks.append(lambda _e: service.release())
         ward.delayed -= 1
-    ward.beds.release()
+    ward.vacate(n.d_turnaround)
     log.care_adequate[pid] = adequate
     log.t_discharge[pid] = env.now
     log.finish(pid, _ENDS[n.pathway], env.now)
     consider_readmission(hs, n, adequate)
 
 
-def consider_readmission(hs: "HealthSystem", n: "Need", adequate: bool) -> None:
+def consider_readmission(hs: HealthSystem, n: Need, adequate: bool) -> None:
     """Book the patient's return to A&E within 30 days if their drawn risk says so."""
     cfg = hs.cfg.discharge
     p = cfg.readmission_probability[("P0", "P1", "P2", "P3")[n.pathway]]

@@ -15,7 +15,7 @@ Each distribution is a small pydantic model with three methods:
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -152,6 +152,6 @@ class Empirical(_Dist):
 
 
 Distribution = Annotated[
-    Union[Exponential, Lognormal, Gamma, Fixed, Uniform, Empirical],
+    Exponential | Lognormal | Gamma | Fixed | Uniform | Empirical,
     Field(discriminator="dist"),
 ]

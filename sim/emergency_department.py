@@ -44,23 +44,26 @@ class UrgentCareCentre:
         self.clinicians = Capacity(env, clinicians, priority=True)
 
 
-def walk_in(hs: "HealthSystem", n: "Need"):
-    """A patient arriving at A&E on foot: to an urgent care centre if minor and one is nearest."""
+def walk_in(hs: HealthSystem, n: Need, at: float):
+    """Where a patient arriving on foot at ``at`` goes, and when their process starts.
+
+    A minor case goes to the nearest open urgent care centre or A&E (streamed to the urgent care
+    centre at a site with both); anyone else to the nearest open type 1 A&E. Triage nurses are
+    not a constrained resource here, so an A&E patient's process starts when triage ends."""
     if n.acuity > hs.cfg.ae.majors_acuity_max:
         site = hs.routes.minors_site[n.locality]
         ucc = hs.uccs.get(site)
         if ucc is not None and ucc.is_open:
-            yield from attend_ucc(hs, n, ucc)
-            return
+            return attend_ucc(hs, n, ucc, at), at
     else:
         site = hs.routes.ed_site[n.locality]
-    yield from attend(hs, n, hs.eds[site], has_cubicle=False)
+    return attend(hs, n, hs.eds[site], arrived=at), at + n.d_triage
 
 
-def attend_ucc(hs: "HealthSystem", n: "Need", ucc: UrgentCareCentre):
+def attend_ucc(hs: HealthSystem, n: Need, ucc: UrgentCareCentre, arrived: float):
     env, log, pid = hs.env, hs.log, n.pid
     log.ucc_site[pid] = ucc.site
-    log.t_ed_arrival[pid] = env.now
+    log.t_ed_arrival[pid] = arrived
     wait = ucc.clinicians.request(n.acuity)
     if wait:
         yield wait
@@ -73,20 +76,21 @@ def attend_ucc(hs: "HealthSystem", n: "Need", ucc: UrgentCareCentre):
         log.finish(pid, End.UCC_DISCHARGED, env.now)
         return
     site = hs.routes.ed_from_site[ucc.site]
-    yield env.timeout(hs.geo.site_minutes[ucc.site, site])
+    yield env.timeout(hs.geo.site_minutes[ucc.site, site] + n.d_triage)
     log.t_seen[pid] = log.t_decision[pid] = log.t_ed_departure[pid] = float("nan")
-    yield from attend(hs, n, hs.eds[site], has_cubicle=False)
+    yield from attend(hs, n, hs.eds[site], arrived=env.now - n.d_triage)
 
 
-def attend(hs: "HealthSystem", n: "Need", ed: EmergencyDepartment, has_cubicle: bool):
-    """Triage, assessment and the decision to discharge, refer or admit, at a type 1 A&E.
+def attend(hs: HealthSystem, n: Need, ed: EmergencyDepartment, arrived: float | None = None,
+           has_cubicle: bool = False):
+    """Assessment, results and the decision to discharge, refer or admit, at a type 1 A&E.
 
-    ``has_cubicle`` is True when an ambulance handover already obtained a cubicle."""
+    A walk-in starts here once triaged, having ``arrived`` earlier; an ambulance patient arrives
+    with the cubicle its crew waited for (``has_cubicle``), their arrival already logged."""
     env, log, pid = hs.env, hs.log, n.pid
-    if not has_cubicle:
+    if arrived is not None:
         log.ed_site[pid] = ed.site
-        log.t_ed_arrival[pid] = env.now
-        yield env.timeout(n.d_triage)
+        log.t_ed_arrival[pid] = arrived
         if n.acuity <= hs.cfg.ae.majors_acuity_max:
             has_cubicle = True
             wait = ed.cubicles.request(n.acuity)
@@ -98,6 +102,7 @@ def attend(hs: "HealthSystem", n: "Need", ed: EmergencyDepartment, has_cubicle: 
     log.t_seen[pid] = env.now
     yield env.timeout(n.d_assess)
     ed.clinicians.release()
+    yield env.timeout(n.d_results)
     log.t_decision[pid] = env.now
 
     if not n.admit:

@@ -11,6 +11,7 @@ objects (``Capacity.set_capacity``) and ``set_site_open``.
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 
 import mesa
@@ -19,9 +20,9 @@ import pandas as pd
 import simpy
 
 from sim import ambulance, emergency_department
-from sim.beds import Ward, admit_electives, direct_admission
+from sim.beds import Ward, admit_electives, direct
 from sim.calendar import MINUTES_PER_DAY, Calendar
-from sim.capacity import Arrival, Capacity
+from sim.capacity import Capacity
 from sim.community import CommunityServices
 from sim.config import Config
 from sim.geography import Geography
@@ -29,6 +30,7 @@ from sim.journeys import Entry, JourneyLog
 from sim.needs import NeedMaker
 from sim.population import ArrivalStream, Cells, Profile, day_counts
 from sim.primary_care import PrimaryCare
+from sim.process import start_journey
 from sim.social_care import SocialCare
 from sim.streams import Streams
 
@@ -60,7 +62,7 @@ class HealthSystem(mesa.Model):
         self.month = 0
         self.geo = Geography(config)
         self.cells = Cells.from_config(config)
-        self.log = JourneyLog()
+        self.log = JourneyLog(capacity=self._expected_journeys())
         self.needs = NeedMaker(config, self.cells, self.log)
         self.site_names = list(config.sites)
         self._build_services()
@@ -71,6 +73,14 @@ class HealthSystem(mesa.Model):
         self.env.process(self._rota())
 
     # --- construction --------------------------------------------------------------------------
+
+    def _expected_journeys(self) -> int:
+        """Room for the journeys of the whole run, so the log rarely has to grow."""
+        d = self.cfg.demand
+        per_1000 = sum(sum(rates.values()) / len(rates) for rates in (
+            d.ambulance_incidents_per_1000, d.ae_self_presentations_per_1000, d.elective_admissions_per_1000))
+        years = self.calendar.days / 365.25
+        return int(self.cfg.population / 1000 * per_1000 * 1.6 * years * (1 + max(d.growth_per_year, 0))) + 1024
 
     def _build_services(self) -> None:
         cfg, env = self.cfg, self.env
@@ -158,37 +168,43 @@ class HealthSystem(mesa.Model):
         for day in range(self.calendar.days):
             self._take_census(day)
             self._arrivals(day, self.ambulance_calls, streams["arrivals.ambulance"], Entry.AMBULANCE_CALL,
-                           ambulance.call)
+                           ambulance.dispatch)
             self._arrivals(day, self.self_presentations, streams["arrivals.self_presented"],
                            Entry.SELF_PRESENTED, emergency_department.walk_in)
-            sent, direct, went = self.primary_care.day(day, streams["gp"])
-            self._schedule_cells(day, sent, (9.0, 18.0), streams["arrivals.gp_referred"], Entry.GP_REFERRAL,
+            sent_to_ae, admitted, gave_up = self.primary_care.day(day, streams["gp"])
+            self._schedule_cells(day, sent_to_ae, (9.0, 18.0), streams["arrivals.gp_referred"], Entry.GP_REFERRAL,
                                  emergency_department.walk_in)
-            self._schedule_cells(day, direct, (10.0, 19.0), streams["arrivals.gp_direct"], Entry.GP_DIRECT_ADMISSION,
-                                 direct_admission)
-            self._schedule_cells(day, went, (9.0, 21.0), streams["arrivals.gp_wait"], Entry.GP_WAIT_TOO_LONG,
+            self._schedule_cells(day, admitted, (10.0, 19.0), streams["arrivals.gp_direct"], Entry.GP_DIRECT_ADMISSION,
+                                 direct)
+            self._schedule_cells(day, gave_up, (9.0, 21.0), streams["arrivals.gp_wait"], Entry.GP_WAIT_TOO_LONG,
                                  emergency_department.walk_in)
             self._readmissions(day)
             self._book_electives(day)
             self.social_care.community_referrals(streams["social_care.community"])
             yield env.timeout((day + 1) * MINUTES_PER_DAY - env.now)
 
-    def _launch(self, times: np.ndarray, needs: list, flow) -> None:
+    def _launch(self, times: np.ndarray, needs: list, route) -> None:
+        """Start each patient's process; ``route(hs, need, at)`` gives the process and its start."""
         env = self.env
         now = env.now
-        for at, need in zip(times.tolist(), needs):
-            Arrival(env, flow(self, need), at - now)
+        if route is ambulance.dispatch:  # telephone advice needs no process
+            pairs = ambulance.hear_and_treat(self, needs, times.tolist())
+        else:
+            pairs = zip(times.tolist(), needs)
+        for at, need in pairs:
+            process, start = route(self, need, at)
+            start_journey(env, process, start - now)
 
-    def _arrivals(self, day, stream: ArrivalStream, rng, entry: Entry, flow) -> None:
+    def _arrivals(self, day, stream: ArrivalStream, rng, entry: Entry, route) -> None:
         t, cell = stream.day(day, rng)
-        self._launch(t, self.needs.make(rng, t, cell, entry), flow)
+        self._launch(t, self.needs.make(rng, t, cell, entry), route)
 
-    def _schedule_cells(self, day, cells: np.ndarray, hours, rng, entry: Entry, flow) -> None:
+    def _schedule_cells(self, day, cells: np.ndarray, hours, rng, entry: Entry, route) -> None:
         """Arrivals of known people (sent by, or tired of waiting for, their GP) during ``hours``."""
         if len(cells) == 0:
             return
         t = np.sort(day * MINUTES_PER_DAY + (hours[0] + (hours[1] - hours[0]) * rng.random(len(cells))) * 60.0)
-        self._launch(t, self.needs.make(rng, t, cells, entry, forced_admit=entry == Entry.GP_DIRECT_ADMISSION), flow)
+        self._launch(t, self.needs.make(rng, t, cells, entry, forced_admit=entry == Entry.GP_DIRECT_ADMISSION), route)
 
     def book_return(self, at: float, need, deteriorated: bool) -> None:
         """A patient coming back to A&E: now, sicker, from a virtual ward, or readmitted later."""
@@ -198,7 +214,7 @@ class HealthSystem(mesa.Model):
             needs = self.needs.make(rng, t, np.array([need.cell]), Entry.DETERIORATED,
                                     previous=np.array([need.pid]), forced_admit=True,
                                     los_multiplier=self.cfg.community.deteriorated_los_multiplier)
-            self._launch(t, needs, ambulance_or_walk_in)
+            self._launch(t, needs, ambulance.deteriorated)
         else:
             self._returns.append((at, need.cell, need.pid))
 
@@ -251,7 +267,14 @@ class HealthSystem(mesa.Model):
         if self.month >= self.months:
             self.running = False
             return
-        self.env.run(until=float(self.calendar.month_starts[self.month + 1]))
+        # Journeys are freed by reference counting; the cyclic garbage collector would only rescan
+        # the hundreds of thousands of live events and arrays every few thousand allocations
+        # (a third of the run time) and find nothing, so it is paused while the month runs.
+        gc.disable()
+        try:
+            self.env.run(until=float(self.calendar.month_starts[self.month + 1]))
+        finally:
+            gc.enable()
         self.month += 1
         if self.month >= self.months:
             self.running = False
@@ -268,8 +291,3 @@ class HealthSystem(mesa.Model):
         df["date"] = [self.calendar.date(d) for d in df["day"]]
         df["month"] = self.calendar.month_index(df["day"].to_numpy() * MINUTES_PER_DAY)
         return df
-
-
-def ambulance_or_walk_in(hs: HealthSystem, need):
-    """A deteriorating patient at home calls 999."""
-    yield from ambulance.call(hs, need._replace(outcome=2, category=min(need.category, 2)))

@@ -37,6 +37,7 @@ class Need(NamedTuple):
     suitable: bool
     d_triage: float
     d_assess: float
+    d_results: float
     d_assess_ucc: float
     ucc_transfer: bool
     admit: bool
@@ -53,6 +54,7 @@ class Need(NamedTuple):
     self_funder: bool
     d_after: float
     d_arrange: float
+    d_turnaround: float
     u_readmit: float
     d_readmit: float
     d_mobilise: float
@@ -120,6 +122,7 @@ class NeedMaker:
         suitable = u[:, 3] < np.where(frail, com.suitable_share_frail, com.suitable_share)
         d_triage = cfg.ae.triage_minutes.ppf(u[:, 4])
         d_assess = _per_value(acuity, cfg.ae.assessment_minutes, u[:, 5])
+        d_results = _per_value(acuity, cfg.ae.results_minutes, u[:, 30])
         d_assess_ucc = cfg.ae.ucc_assessment_minutes.ppf(u[:, 5])
         ucc_transfer = u[:, 6] < cfg.ae.ucc_transfer_share
 
@@ -161,6 +164,7 @@ class NeedMaker:
         d_arrange = np.select([pathway == 1, pathway == 2, pathway == 3],
                               [arrange["P1"].ppf(u[:, 28]), arrange["P2"].ppf(u[:, 28]), arrange["P3"].ppf(u[:, 28])],
                               0.0) * MINUTES_PER_DAY
+        d_turnaround = beds.turnaround_hours.ppf(u[:, 29]) * MINUTES_PER_HOUR
         u_readmit = u[:, 20]
         d_readmit = np.clip(dis.readmission_days.ppf(u[:, 21]), 1.0, 30.0) * MINUTES_PER_DAY
 
@@ -185,9 +189,9 @@ class NeedMaker:
         if previous is not None:
             log.previous[sl] = previous
 
-        cols = (ids, cell, locality, old, frail, category, outcome, acuity, suitable, d_triage, d_assess,
+        cols = (ids, cell, locality, old, frail, category, outcome, acuity, suitable, d_triage, d_assess, d_results,
                 d_assess_ucc, ucc_transfer, admit, refer_community, u_divert, deteriorates,
                 d_deteriorate, zero_day, d_los, d_virtual_ward, pathway, p1_reablement, u_need,
-                self_funder, after * MINUTES_PER_DAY, d_arrange, u_readmit, d_readmit, d_mobilise, d_scene,
+                self_funder, after * MINUTES_PER_DAY, d_arrange, d_turnaround, u_readmit, d_readmit, d_mobilise, d_scene,
                 d_on_scene, d_handover, d_clear, urc_suitable, d_urc)
-        return [Need._make(row) for row in zip(*(np.asarray(c).tolist() for c in cols))]
+        return list(map(Need._make, zip(*(np.asarray(c).tolist() for c in cols))))

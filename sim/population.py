@@ -32,7 +32,7 @@ class Cells:
     people: np.ndarray
 
     @classmethod
-    def from_config(cls, cfg: Config) -> "Cells":
+    def from_config(cls, cfg: Config) -> Cells:
         loc, age, frail, people = [], [], [], []
         for li, locality in enumerate(cfg.localities.values()):
             for ai, band in enumerate(AGE_BANDS):

@@ -85,7 +85,9 @@ class PrimaryCare:
         self.gp_fte = people / 1000.0 * pc.gp_fte_per_1000
         self.other_per_day = people / 1000.0 * pc.other_staff_appointments_per_1000_per_day
         self.queues = [deque() for _ in range(len(people))]
-        self.log = AppointmentLog()
+        days = calendar.days
+        expected = float(np.sum(self.stream.per_day)) * days * 1.1
+        self.log = AppointmentLog(capacity=int(expected) + 1024)
         horizon = calendar.days + 400
         self.working = np.array([calendar.weekday(d) in pc.working_days for d in range(horizon)])
         self.working_days_before = np.concatenate([[0], np.cumsum(self.working)])

@@ -17,6 +17,7 @@ import numpy as np
 
 from sim.calendar import MINUTES_PER_DAY
 from sim.capacity import Capacity
+from sim.process import start_journey
 
 if TYPE_CHECKING:
     from sim.config import SocialCare as SocialCareConfig
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 class SocialCare:
     """The local authority's social care market."""
 
-    def __init__(self, env, cfg: "SocialCareConfig"):
+    def __init__(self, env, cfg: SocialCareConfig):
         self.env = env
         self.cfg = cfg
         self.home_care = Capacity(env, cfg.home_care_packages)
@@ -60,7 +61,7 @@ class SocialCare:
         ):
             n = rng.poisson(rate * per_day)
             for stay in (dist.sample(rng, n) * MINUTES_PER_DAY).tolist():
-                self.env.process(self._client(capacity, stay))
+                start_journey(self.env, self._client(capacity, stay))
 
     def _hold(self, capacity: Capacity, stay: float) -> None:
         capacity.request()  # granted at once while the market has room

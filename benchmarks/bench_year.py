@@ -1,0 +1,98 @@
+"""Benchmark: one simulated year of the baseline against a bare SimPy M/M/c queue.
+
+The bare queue is plain ``simpy.Resource`` with exponential inter-arrival and service times, fed
+the same number of arrivals as the baseline's A&E attendances in its reported year (the whole
+system also simulates GP appointments, 999 calls, beds, community and social care and the
+warm-up). Each part runs in its own process, so its peak memory (max RSS) is its own. Run:
+
+    python benchmarks/bench_year.py [--config configs/baseline.yaml] [--repeat 1]
+
+Targets: whole-system year at most 2x the bare queue's time; peak memory under 2 GiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+
+
+def run_model(config: str) -> dict:
+    from sim.config import load_config
+    from sim.model import HealthSystem
+
+    cfg = load_config(config)
+    t0 = time.perf_counter()
+    hs = HealthSystem(cfg)
+    hs.run()
+    seconds = time.perf_counter() - t0
+    j = hs.log
+    import numpy as np
+
+    arrival = j.t_ed_arrival[: j.n]
+    reported = (arrival >= hs.calendar.warmup_minutes) & ~np.isnan(arrival)
+    return {"seconds": seconds, "ae_attendances": int(reported.sum()),
+            "journeys": int(j.n), "gp_requests": int(hs.primary_care.log.n),
+            "events_per_journey": None}
+
+
+def run_bare(arrivals: int, servers: int = 20, utilisation: float = 0.8) -> dict:
+    import numpy as np
+    import simpy
+
+    rng = np.random.default_rng(1)
+    env = simpy.Environment()
+    desk = simpy.Resource(env, servers)
+    mean_gap = 525_600 / arrivals
+    mean_service = mean_gap * servers * utilisation
+
+    def patient():
+        with desk.request() as req:
+            yield req
+            yield env.timeout(rng.exponential(mean_service))
+
+    def source():
+        for _ in range(arrivals):
+            yield env.timeout(rng.exponential(mean_gap))
+            env.process(patient())
+
+    t0 = time.perf_counter()
+    env.process(source())
+    env.run()
+    return {"seconds": time.perf_counter() - t0, "arrivals": arrivals}
+
+
+def part(args: list[str]) -> dict:
+    out = subprocess.run([sys.executable, __file__, *args], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--config", default="configs/baseline.yaml")
+    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--part", choices=["model", "bare"], help=argparse.SUPPRESS)
+    ap.add_argument("--arrivals", type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.part:
+        result = run_model(args.config) if args.part == "model" else run_bare(args.arrivals)
+        result["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps(result))
+        return
+    for k in range(args.repeat):
+        model = part(["--part", "model", "--config", args.config])
+        bare = part(["--part", "bare", "--arrivals", str(model["ae_attendances"])])
+        print(f"run {k + 1}: whole system, one year of {args.config}: {model['seconds']:.1f} s, "
+              f"peak {model['peak_mib']:.0f} MiB ({model['journeys']:,} journeys, "
+              f"{model['gp_requests']:,} GP requests)")
+        print(f"run {k + 1}: bare SimPy M/M/c, {bare['arrivals']:,} arrivals: {bare['seconds']:.1f} s, "
+              f"peak {bare['peak_mib']:.0f} MiB")
+        print(f"run {k + 1}: time ratio {model['seconds'] / bare['seconds']:.2f} (target <= 2), "
+              f"peak memory {model['peak_mib'] / 1024:.2f} GiB (target < 2)")
+
+
+if __name__ == "__main__":
+    main()

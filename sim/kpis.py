@@ -1,0 +1,182 @@
+"""Key performance indicators, computed from the run's tables the way NHS England publishes them.
+
+Every KPI is computed by one function, ``measure``, over a slice of the tables (a month, a site,
+or the whole reported period after the warm-up), so the monthly series, the per-site series and
+the summary can never disagree on a definition. Definitions:
+
+- A&E 4-hour performance: share of attendances (type 1 and type 3, or type 1 only) that left A&E
+  within 4 hours of arrival; a patient still in A&E at the end of the run counts by time so far.
+- 12-hour waits from arrival: share of type 1 attendances in A&E for more than 12 hours.
+- Ambulance response: call to arrival on scene, by category; handover delay: arrival at A&E to
+  handover complete (national standard 15 minutes; over 60 minutes counts as a long handover).
+- Bed occupancy: the midnight census (as KH03), mean and share of days above 92% and 95%.
+- Delayed discharges: patients medically fit but still in an acute bed at midnight (as the
+  "no criteria to reside" sitrep), and the bed-days they used.
+- Readmissions: emergency readmissions within 30 days over emergency discharges.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.calendar import DAYS_PER_YEAR, MINUTES_PER_DAY, MINUTES_PER_HOUR
+from sim.journeys import End, Entry
+from sim.primary_care import GpOutcome
+
+FOUR_HOURS = 4 * MINUTES_PER_HOUR
+TWELVE_HOURS = 12 * MINUTES_PER_HOUR
+_DISCHARGED = [End.DISCHARGED_P0, End.DISCHARGED_P1, End.DISCHARGED_P2, End.DISCHARGED_P3]
+_EMERGENCY_ENTRIES = [e for e in Entry if e != Entry.ELECTIVE]
+
+
+def _share(mask: pd.Series | np.ndarray) -> float:
+    mask = np.asarray(mask)
+    return float(mask.mean()) if len(mask) else float("nan")
+
+
+def _mean(x) -> float:
+    x = np.asarray(x, dtype=float)
+    x = x[~np.isnan(x)]
+    return float(x.mean()) if len(x) else float("nan")
+
+
+def measure(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: float, days: float,
+            end_time: float) -> dict[str, float]:
+    """All KPIs over one slice. ``j`` are the journeys that *started* in the slice, ``appts`` the
+    GP requests made in it, ``census`` its midnight counts; ``days`` its length."""
+    out: dict[str, float] = {}
+    per_1000_year = 1000.0 / people * DAYS_PER_YEAR / days if people and days else float("nan")
+
+    # --- A&E -----------------------------------------------------------------------------------
+    at_ae = j[j.t_ed_arrival.notna()]
+    left = at_ae.t_ed_departure.fillna(end_time)
+    in_ae = left - at_ae.t_ed_arrival
+    type1 = at_ae.ed_site >= 0
+    out["ae_attendances_per_1000"] = len(at_ae) * per_1000_year
+    out["ae_type1_attendances_per_1000"] = int(type1.sum()) * per_1000_year
+    out["ae_4h_all_types"] = _share(in_ae <= FOUR_HOURS)
+    out["ae_4h_type1"] = _share(in_ae[type1] <= FOUR_HOURS)
+    out["ae_12h_from_arrival_share"] = _share(in_ae[type1] > TWELVE_HOURS)
+    out["ae_type1_admitted_share"] = _share(at_ae.admitted[type1])
+    urgent = at_ae[type1 & (at_ae.acuity <= 2)]
+    out["time_to_treatment_urgent_minutes"] = _mean(urgent.t_seen - urgent.t_ed_arrival)
+    admitted = at_ae[type1 & at_ae.admitted & at_ae.t_decision.notna()]
+    trolley = admitted.t_ed_departure.fillna(end_time) - admitted.t_decision
+    out["trolley_wait_mean_hours"] = _mean(trolley) / MINUTES_PER_HOUR
+    out["trolley_waits_12h_per_1000"] = int((trolley > TWELVE_HOURS).sum()) * per_1000_year
+
+    # --- ambulance ------------------------------------------------------------------------------
+    calls = j[j.entry == Entry.AMBULANCE_CALL]
+    response = calls.t_response - calls.t_arrival
+    out["ambulance_incidents_per_1000"] = len(calls) * per_1000_year
+    out["ambulance_cat1_mean_minutes"] = _mean(response[calls.category == 1])
+    out["ambulance_cat2_mean_minutes"] = _mean(response[calls.category == 2])
+    out["ambulance_conveyed_share"] = _share(calls.t_ed_arrival.notna())
+    out["ambulance_see_and_treat_share"] = _share(calls.end == End.SEE_AND_TREAT)
+    out["ambulance_hear_and_treat_share"] = _share(calls.end == End.HEAR_AND_TREAT)
+    conveyed = calls[calls.t_ed_arrival.notna()]
+    handover = conveyed.t_handover - conveyed.t_ed_arrival
+    out["handover_mean_minutes"] = _mean(handover)
+    out["handover_over_60min_share"] = _share(handover.dropna() > 60)
+    out["handover_hours_lost_per_1000"] = float(np.nansum(np.clip(handover - 15, 0, None))) / 60 * per_1000_year
+
+    # --- acute beds -------------------------------------------------------------------------------
+    emergency = j[j.admitted & j.entry.isin(_EMERGENCY_ENTRIES) & ~j.diverted]
+    out["emergency_admissions_per_1000"] = len(emergency) * per_1000_year
+    stayed = emergency[emergency.t_discharge.notna() & emergency.t_bed.notna()]
+    los_days = (stayed.t_discharge - stayed.t_bed) / MINUTES_PER_DAY
+    out["emergency_zero_day_share"] = _share(los_days < 1)
+    out["emergency_los_mean_days"] = _mean(los_days)
+    out["emergency_los_overnight_mean_days"] = _mean(los_days[los_days >= 1])
+    delayed = stayed[stayed.pathway > 0]
+    out["delayed_discharge_bed_days_per_1000"] = float(((delayed.t_discharge - delayed.t_fit) / MINUTES_PER_DAY).sum()) * per_1000_year
+    electives = j[j.entry == Entry.ELECTIVE]
+    out["elective_admissions_per_1000"] = int(electives.admitted.sum()) * per_1000_year
+    out["elective_cancelled_share"] = _share(electives.end == End.ELECTIVE_CANCELLED)
+    beds = census[census.service == "acute_beds"]
+    if len(beds):
+        daily = beds.groupby("day")[["occupied", "capacity", "delayed"]].sum()
+        occ = daily.occupied / daily.capacity.where(daily.capacity > 0)
+        out["bed_occupancy_midnight"] = _mean(occ)
+        out["bed_days_over_92pct_share"] = _share(occ > 0.92)
+        out["bed_days_over_95pct_share"] = _share(occ > 0.95)
+        out["delayed_discharges_midnight"] = _mean(daily.delayed)
+        out["delayed_discharge_share_of_beds"] = _mean(daily.delayed / daily.capacity.where(daily.capacity > 0))
+
+    # --- readmissions and harm ------------------------------------------------------------------
+    discharged = j[j.end.isin(_DISCHARGED + [End.VIRTUAL_WARD_COMPLETED]) & (j.entry != Entry.ELECTIVE)]
+    out["readmission_30day_share"] = _share(discharged.readmitted)
+    out["deteriorations_after_diversion"] = int((j.end == End.VIRTUAL_WARD_DETERIORATED).sum())
+    out["diverted_to_virtual_ward"] = int(j.diverted.sum())
+    out["discharged_without_needed_care"] = int((~discharged.care_adequate).sum())
+
+    # --- GP ----------------------------------------------------------------------------------------
+    if len(appts):
+        served = appts[appts.served_day >= 0]
+        wait = served.served_day - served.request_day
+        out["gp_appointments_per_1000"] = len(served) * per_1000_year
+        out["gp_wait_mean_days"] = _mean(wait)
+        out["gp_seen_within_14_days_share"] = _share(wait <= 14)
+        out["gp_went_to_ae_instead_per_1000"] = int((appts.outcome == GpOutcome.WENT_TO_AE_INSTEAD).sum()) * per_1000_year
+
+    # --- community and social care ---------------------------------------------------------------
+    for service in ("virtual_ward", "urgent_community_response", "intermediate_care", "reablement",
+                    "home_care", "care_homes", "ambulances"):
+        rows = census[census.service == service]
+        if len(rows):
+            cap = rows.capacity.where(rows.capacity > 0)
+            out[f"{service}_utilisation"] = _mean(rows.occupied / cap)
+            out[f"{service}_queue_mean"] = _mean(rows.queue)
+    return out
+
+
+def mark_readmissions(j: pd.DataFrame) -> pd.DataFrame:
+    """Add ``readmitted``: the journey was followed by an emergency readmission within 30 days."""
+    prev = j.loc[j.entry == Entry.READMISSION, "previous"].to_numpy()
+    j["readmitted"] = np.isin(j.index.to_numpy(), prev[prev >= 0])
+    return j
+
+
+def tables_for_kpis(hs) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Journeys, GP requests and census of a run, each with its reporting month (-1 = warm-up)."""
+    cal = hs.calendar
+    j = mark_readmissions(hs.log.frame())
+    j["month"] = cal.month_index(j.t_arrival.to_numpy())
+    appts = hs.primary_care.log.frame()
+    appts["month"] = cal.month_index(appts.request_day.to_numpy() * MINUTES_PER_DAY)
+    census = hs.census()
+    return j, appts, census
+
+
+def kpi_tables(hs) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    """Monthly ICS KPIs (long), monthly KPIs by site (long) and the whole-period summary."""
+    j, appts, census = tables_for_kpis(hs)
+    cal = hs.calendar
+    people = float(hs.cfg.population)
+    end = hs.env.now
+    month_days = np.diff(cal.month_starts) / MINUTES_PER_DAY
+    rows, site_rows = [], []
+    for m, label in enumerate(cal.month_labels):
+        if cal.month_starts[m] >= end:
+            break
+        jm, am, cm = j[j.month == m], appts[appts.month == m], census[census.month == m]
+        for kpi, value in measure(jm, am, cm, people, month_days[m], end).items():
+            rows.append((label, kpi, value))
+        for s, site in enumerate(hs.site_names):
+            js = jm[(jm.ed_site == s) | (jm.ucc_site == s) | (jm.bed_site == s)]
+            if len(js) == 0:
+                continue
+            cs = cm[cm.site == site]
+            for kpi, value in measure(js, am.iloc[0:0], cs, people, month_days[m], end).items():
+                if kpi.startswith(("ae_", "handover", "bed_", "delayed", "emergency_", "elective_", "trolley",
+                                   "time_to_treatment")):
+                    site_rows.append((label, site, kpi, value))
+    reported = j.month >= 0
+    days = (min(end, cal.end) - cal.warmup_minutes) / MINUTES_PER_DAY
+    summary = pd.Series(measure(j[reported], appts[appts.month >= 0], census[census.month >= 0], people, days, end),
+                        name="value")
+    summary.index.name = "kpi"
+    monthly = pd.DataFrame(rows, columns=["month", "kpi", "value"])
+    by_site = pd.DataFrame(site_rows, columns=["month", "site", "kpi", "value"])
+    return monthly, by_site, summary

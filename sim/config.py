@@ -156,7 +156,14 @@ class Site(Strict):
     lon: float = Field(ge=-180, le=180)
     emergency_department: EmergencyDepartment | None = None
     urgent_care_centre: UrgentCareCentre | None = None
-    beds: NonNegInt = Field(0, description="general and acute beds open")
+    beds: NonNegInt = Field(0, description="general and acute beds open, for emergencies and electives")
+    elective_beds: NonNegInt = Field(0, description="of those, beds ring-fenced for elective admissions")
+
+    @model_validator(mode="after")
+    def _ring_fence(self):
+        if self.elective_beds > self.beds:
+            raise ValueError("elective_beds must not exceed beds")
+        return self
     ambulance_station: bool = False
 
 

@@ -25,7 +25,6 @@ from scipy import stats
 
 from sim.capacity import Capacity
 
-
 # --- formulas -------------------------------------------------------------------------------------
 
 

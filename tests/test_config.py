@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from pydantic import BaseModel
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 from sim.config import (
     AGE_BANDS,

@@ -14,7 +14,6 @@ import pytest
 import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from queueing import (
     erlang_b,
     erlang_c,
@@ -25,7 +24,9 @@ from queueing import (
     replicate,
     t_interval,
 )
-from sim.capacity import Arrival, Capacity
+
+from sim.capacity import Capacity
+from sim.process import start_journey
 
 REPS = 10
 
@@ -460,54 +461,80 @@ def test_pool_matches_a_reference_model(start, priority, ops):
         assert {r for r, g in grants.items() if g.triggered} == granted & set(grants)
 
 
-# --- Arrival --------------------------------------------------------------------------------------
+# --- delayed start (sim.process.start_journey, which replaced capacity.Arrival) --------------------
 
 
-def _scenario(use_arrival: bool):
+def _scenario(use_journey: bool):
+    """Journeys started with delays, some at the same instants, some from inside a running process."""
     env = simpy.Environment()
     log = []
+    pool = Capacity(env, 1)
 
     def worker(name, steps):
-        log.append((name, "start", env.now, env.active_process is not None))
+        log.append((name, "start", env.now))
         for s in steps:
             yield env.timeout(s)
             log.append((name, "step", env.now))
-        return name.upper()
+        grant = pool.request()
+        if grant is not None:
+            value = yield grant
+            log.append((name, "granted", env.now, value))
+        yield env.timeout(0.5)
+        pool.release()
+        log.append((name, "end", env.now))
 
     def delayed(gen, delay):
         yield env.timeout(delay)
-        return (yield from gen)
+        yield from gen
 
     def spawn(name, steps, delay):
         gen = worker(name, steps)
-        return Arrival(env, gen, delay) if use_arrival else env.process(delayed(gen, delay))
+        if use_journey:
+            start_journey(env, gen, delay)
+        else:
+            env.process(delayed(gen, delay))
 
     def parent():
-        procs = [spawn("a", [1.0, 1.0], 2.0), spawn("b", [0.5], 0.0), spawn("c", [1.0], 2.0), spawn("d", [], 1.25)]
-        assert all(p.is_alive for p in procs)
+        spawn("a", [1.0, 1.0], 2.0)
+        spawn("b", [0.5], 0.0)
+        spawn("c", [1.0], 2.0)
+        spawn("d", [], 1.25)
         yield env.timeout(1.0)
-        procs.append(spawn("e", [1.0], 1.0))  # starts at 2.0 with a and c
-        procs.append(spawn("f", [], 0.0))
-        results = yield env.all_of(procs)
-        log.append(("parent", "done", env.now, [results[p] for p in procs]))
-        assert not any(p.is_alive for p in procs)
+        spawn("e", [1.0], 1.0)  # starts at 2.0 with a and c
+        spawn("f", [], 0.0)
 
     env.process(parent())
     env.run()
     return log
 
 
-def test_arrival_is_equivalent_to_process_with_initial_timeout():
-    with_arrival = _scenario(True)
-    assert with_arrival == _scenario(False)
-    starts = {entry[0]: entry[2] for entry in with_arrival if entry[1] == "start"}
+def test_start_journey_is_equivalent_to_process_with_initial_timeout():
+    journeys = _scenario(True)
+    assert journeys == _scenario(False)
+    starts = {entry[0]: entry[2] for entry in journeys if entry[1] == "start"}
     assert starts == {"a": 2.0, "b": 0.0, "c": 2.0, "d": 1.25, "e": 2.0, "f": 1.0}
-    assert with_arrival[-1] == ("parent", "done", 4.0, ["A", "B", "C", "D", "E", "F"])
+    # Every journey got the single unit in turn and finished.
+    assert sorted(e[0] for e in journeys if e[1] == "end") == list("abcdef")
+
+
+def test_start_journey_default_delay_is_now():
+    env = simpy.Environment(initial_time=3.0)
+    seen = []
+
+    def gen():
+        seen.append(env.now)
+        yield env.timeout(1)
+        seen.append(env.now)
+
+    start_journey(env, gen())
+    assert seen == []  # not run synchronously
+    env.run()
+    assert seen == [3.0, 4.0]
 
 
 @settings(max_examples=50, deadline=None)
 @given(now=st.floats(0, 1e6), delay=st.floats(0, 1e6))
-def test_arrival_starts_exactly_after_delay(now, delay):
+def test_start_journey_starts_exactly_after_delay(now, delay):
     env = simpy.Environment(initial_time=now)
     seen = []
 
@@ -515,28 +542,20 @@ def test_arrival_starts_exactly_after_delay(now, delay):
         seen.append(env.now)
         yield env.timeout(0)
 
-    Arrival(env, gen(), delay)
+    start_journey(env, gen(), delay)
     env.run()
     assert seen == [now + delay]
 
 
-def test_arrival_interrupted_before_start_never_runs():
+def test_start_journey_sends_event_values_and_raises_errors():
     env = simpy.Environment()
-    ran, outcome = [], []
+    got = []
 
     def gen():
-        ran.append(env.now)
-        yield env.timeout(1)
+        got.append((yield env.timeout(2, value="v")))
+        raise KeyError("boom")
 
-    def parent():
-        proc = Arrival(env, gen(), 5.0)
-        yield env.timeout(1)
-        proc.interrupt("cancelled")
-        try:
-            yield proc
-        except simpy.Interrupt as exc:
-            outcome.append((env.now, exc.cause))
-
-    env.process(parent())
-    env.run()
-    assert ran == [] and outcome == [(1, "cancelled")]
+    start_journey(env, gen(), 1.0)
+    with pytest.raises(KeyError):
+        env.run()
+    assert got == ["v"] and env.now == 3.0

@@ -1,0 +1,151 @@
+"""The ``icsim`` command line: run a config, or check one.
+
+    icsim run CONFIG [--seed N] [--months M] [--out DIR]
+    icsim validate CONFIG
+
+A config that cannot be used is reported one problem per line, each naming its field, with exit
+code 2 and nothing written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sim.config import Config, ConfigError, load_config
+
+EXIT_BAD_INPUT = 2
+
+# The KPIs printed at the end of a run, in reading order, with their format.
+SUMMARY_KPIS = [
+    ("ae_attendances_per_1000", "A&E attendances per 1,000 a year", "{:.0f}"),
+    ("ae_4h_all_types", "A&E 4-hour performance (all types)", "{:.1%}"),
+    ("ae_4h_type1", "A&E 4-hour performance (type 1)", "{:.1%}"),
+    ("ae_12h_from_arrival_share", "12 hours or more in A&E (type 1)", "{:.1%}"),
+    ("time_to_treatment_urgent_minutes", "Time to treatment, most urgent (min)", "{:.0f}"),
+    ("ambulance_cat2_mean_minutes", "Ambulance category 2 mean response (min)", "{:.0f}"),
+    ("handover_mean_minutes", "Ambulance handover, mean (min)", "{:.0f}"),
+    ("emergency_admissions_per_1000", "Emergency admissions per 1,000 a year", "{:.0f}"),
+    ("bed_occupancy_midnight", "Bed occupancy at midnight", "{:.1%}"),
+    ("bed_days_over_95pct_share", "Days with beds over 95% full", "{:.0%}"),
+    ("delayed_discharges_midnight", "Delayed discharges at midnight", "{:.0f}"),
+    ("delayed_discharge_share_of_beds", "Delayed discharges, share of beds", "{:.1%}"),
+    ("elective_cancelled_share", "Electives cancelled on the day", "{:.1%}"),
+    ("gp_wait_mean_days", "GP wait, mean (days)", "{:.1f}"),
+    ("readmission_30day_share", "Emergency readmissions within 30 days", "{:.1%}"),
+    ("intermediate_care_utilisation", "Intermediate care bed use", "{:.0%}"),
+    ("home_care_utilisation", "Home care package use", "{:.0%}"),
+    ("care_homes_utilisation", "Care home place use", "{:.0%}"),
+]
+
+
+def _fmt(fmt: str, value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return fmt.format(value)
+
+
+def _load(path: str, err: Console) -> Config | None:
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        err.print(f"[bold red]error:[/] {exc.source}: the config cannot be used", highlight=False)
+        for problem in exc.problems:
+            err.print(f"  {problem}", markup=False, highlight=False)
+        return None
+
+
+def cmd_validate(args, out: Console, err: Console) -> int:
+    cfg = _load(args.config, err)
+    if cfg is None:
+        return EXIT_BAD_INPUT
+    eds = sum(1 for s in cfg.sites.values() if s.emergency_department)
+    beds = sum(s.beds for s in cfg.sites.values())
+    out.print(f"ok: {cfg.name}: {cfg.population:,} people in {len(cfg.localities)} localities, "
+              f"{len(cfg.sites)} sites ({eds} type 1 A&Es, {beds:,} acute beds), "
+              f"{cfg.run.months} months from {cfg.run.start_date}", highlight=False)
+    return 0
+
+
+def cmd_run(args, out: Console, err: Console) -> int:
+    if args.seed is not None and args.seed < 0:
+        err.print("error: --seed: must be >= 0")
+        return EXIT_BAD_INPUT
+    if args.months is not None and not 1 <= args.months <= 240:
+        err.print("error: --months: must be between 1 and 240")
+        return EXIT_BAD_INPUT
+    cfg = _load(args.config, err)
+    if cfg is None:
+        return EXIT_BAD_INPUT
+    from sim import outputs
+    from sim.model import HealthSystem
+
+    seed = cfg.run.seed if args.seed is None else args.seed
+    target = Path(args.out) if args.out else Path("results") / f"{cfg.name}-seed{seed}"
+    try:
+        outputs.check_target(target)
+    except FileExistsError as exc:
+        err.print(f"error: {exc}")
+        return EXIT_BAD_INPUT
+
+    t0 = time.perf_counter()
+    hs = HealthSystem(cfg, seed=seed, months=args.months)
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("months"), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
+        task = progress.add_task(f"{cfg.name}, seed {seed}", total=hs.months)
+        hs.run(progress=lambda done, total: progress.update(task, completed=done))
+    seconds = time.perf_counter() - t0
+    tables = outputs.collect(hs)
+    info = outputs.manifest(hs, seconds)
+    outputs.write(target, tables, info, cfg.model_dump(mode="json", by_alias=True))
+    _print_summary(out, cfg, hs, tables["summary"].set_index("kpi"), seconds, target)
+    return 0
+
+
+def _print_summary(out: Console, cfg: Config, hs, summary, seconds: float, target: Path) -> None:
+    table = Table(title=f"{cfg.name}: {hs.calendar.month_labels[0]} to {hs.calendar.month_labels[-1]}, "
+                        f"seed {hs.seed} ({cfg.population:,} people)")
+    table.add_column("KPI")
+    table.add_column("simulated", justify="right")
+    table.add_column("published range", justify="right")
+    for kpi, label, fmt in SUMMARY_KPIS:
+        if kpi not in summary.index:
+            continue
+        row = summary.loc[kpi]
+        published = "" if math.isnan(row.get("low", math.nan)) else f"{_fmt(fmt, row['low'])} to {_fmt(fmt, row['high'])}"
+        table.add_row(label, _fmt(fmt, row["value"]), published)
+    out.print(table)
+    out.print(f"Simulated in {seconds:.1f} s. Results in {target}/", highlight=False)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="icsim", description="Simulate an NHS Integrated Care System.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run a config and write its results")
+    run.add_argument("config", help="YAML config, e.g. configs/baseline.yaml")
+    run.add_argument("--seed", type=int, help="random seed (default: run.seed in the config)")
+    run.add_argument("--months", type=int, help="months to report (default: run.months in the config)")
+    run.add_argument("--out", help="results directory (default: results/NAME-seedN)")
+    run.set_defaults(func=cmd_run)
+    val = sub.add_parser("validate", help="check a config and say what it describes")
+    val.add_argument("config")
+    val.set_defaults(func=cmd_validate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    out, err = Console(soft_wrap=True), Console(stderr=True, soft_wrap=True)
+    return args.func(args, out, err)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

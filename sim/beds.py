@@ -26,22 +26,37 @@ if TYPE_CHECKING:
 
 
 class Ward:
-    """The general and acute beds of one hospital site."""
+    """The general and acute beds of one hospital site: a pool for emergencies (and electives
+    when it has room) and a ring-fenced pool that only electives use."""
 
-    def __init__(self, env, site: int, name: str, beds: int):
+    def __init__(self, env, site: int, name: str, beds: int, elective_beds: int = 0):
         self.site = site
         self.name = name
-        self.beds = Capacity(env, beds)
+        self.beds = Capacity(env, beds - elective_beds)
+        self.base_beds = beds - elective_beds
+        self.escalated = False
+        self.elective_beds = Capacity(env, elective_beds)
         self.delayed = 0  # medically fit patients waiting for the next service
         self.elective_cancelled = 0
         self.elective_admitted = 0
 
-    def vacate(self, turnaround: float) -> None:
+    def escalate(self, extra: int, trigger: int) -> None:
+        """Morning bed check: open escalation beds while patients queue for a bed, close them (as
+        their patients leave) once nobody waits and occupancy is back under the base."""
+        if not self.escalated and self.beds.queue_length >= trigger and extra > 0:
+            self.beds.set_capacity(self.base_beds + extra)
+            self.escalated = True
+        elif self.escalated and self.beds.queue_length == 0 and self.beds.count < self.base_beds:
+            self.beds.set_capacity(self.base_beds)
+            self.escalated = False
+
+    def vacate(self, turnaround: float, pool: Capacity | None = None) -> None:
         """A patient has left: the bed is free for the next one after its turnaround."""
+        pool = self.beds if pool is None else pool
         if turnaround > 0:
-            self.beds.env.timeout(turnaround).callbacks.append(lambda _e: self.beds.release())
+            pool.env.timeout(turnaround).callbacks.append(lambda _e: pool.release())
         else:
-            self.beds.release()
+            pool.release()
 
 
 def next_hour(t: float, hour: float) -> float:
@@ -91,20 +106,24 @@ def admit_electives(hs: HealthSystem, ward: Ward, rng: np.random.Generator, coun
     log.t_arrival[ids] = env.now
     log.bed_site[ids] = ward.site
     for pid, stay in zip(ids.tolist(), los.tolist()):
-        if ward.beds.free > cfg.elective_bed_reserve:
-            ward.elective_admitted += 1
-            log.admitted[pid] = True
-            log.t_bed[pid] = env.now
-            ward.beds.request()  # free, so granted at once
-            env.timeout(stay).callbacks.append(lambda _e, p=pid: _elective_discharge(hs, ward, p))
+        if ward.elective_beds.free > 0:
+            pool = ward.elective_beds
+        elif ward.beds.free > cfg.elective_bed_reserve:
+            pool = ward.beds
         else:
             ward.elective_cancelled += 1
             log.finish(pid, End.ELECTIVE_CANCELLED, env.now)
+            continue
+        ward.elective_admitted += 1
+        log.admitted[pid] = True
+        log.t_bed[pid] = env.now
+        pool.request()  # free, so granted at once
+        env.timeout(stay).callbacks.append(lambda _e, p=pid, q=pool: _elective_discharge(hs, ward, p, q))
 
 
-def _elective_discharge(hs: HealthSystem, ward: Ward, pid: int) -> None:
+def _elective_discharge(hs: HealthSystem, ward: Ward, pid: int, pool: Capacity) -> None:
     env, log = hs.env, hs.log
-    ward.vacate(hs.cfg.beds.turnaround_hours.mean() * MINUTES_PER_HOUR)
+    ward.vacate(hs.cfg.beds.turnaround_hours.mean() * MINUTES_PER_HOUR, pool)
     log.t_fit[pid] = log.t_discharge[pid] = env.now
     log.pathway[pid] = 0
     log.finish(pid, End.DISCHARGED_P0, env.now)

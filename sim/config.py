@@ -216,6 +216,9 @@ class Ambulance(Strict):
     handover_minutes: Distribution = Field(description="clinical handover once an A&E space is free")
     clear_minutes: Distribution = Field(description="cleaning and returning to service after handover")
     blue_light_speedup: float = Field(1.5, ge=1, description="emergency driving is this much faster than road speed")
+    handover_release_minutes: NonNegFloat | None = Field(
+        None, description="a crew still waiting this long leaves its patient in A&E's care (corridor) and returns "
+                          "to service (NHS England's 45-minute release to respond); null: crews wait as long as it takes")
 
     @model_validator(mode="after")
     def _check(self):
@@ -277,6 +280,9 @@ class AcuteBeds(Strict):
     elective_admission_hour: float = Field(8.0, ge=0, lt=24)
     elective_days: list[Annotated[int, Field(ge=0, le=6)]] = [0, 1, 2, 3, 4]
     elective_bed_reserve: NonNegInt = Field(0, description="beds left free for emergencies when admitting electives")
+    escalation_share: NonNegFloat = Field(
+        0.0, description="extra beds a site opens, as a share of its beds, while patients queue for a bed (OPEL)")
+    escalation_trigger: NonNegInt = Field(5, description="patients waiting for a bed at the morning check that open escalation beds")
     turnaround_hours: Distribution = Field(
         default_factory=lambda: {"dist": "fixed", "value": 0.0},
         description="a bed is unavailable this long after a patient leaves (cleaning, handover, bed management)")

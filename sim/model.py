@@ -96,7 +96,7 @@ class HealthSystem(mesa.Model):
                 ucc = site.urgent_care_centre
                 self.uccs[i] = emergency_department.UrgentCareCentre(env, i, name, ucc.clinicians, ucc.open)
             if site.beds > 0:
-                self.wards[i] = Ward(env, i, name, site.beds)
+                self.wards[i] = Ward(env, i, name, site.beds, site.elective_beds)
         self.fleet = Capacity(env, cfg.ambulance.vehicles, priority=True)
         self.community = CommunityServices(env, cfg.community)
         self.social_care = SocialCare(env, cfg.social_care)
@@ -237,7 +237,7 @@ class HealthSystem(mesa.Model):
         rng = self.streams["electives"]
         total = int(day_counts(self.electives, day, rng).sum())
         wards = list(self.wards.values())
-        beds = np.array([w.beds.capacity for w in wards], dtype=float)
+        beds = np.array([w.beds.capacity + w.elective_beds.capacity for w in wards], dtype=float)
         if beds.sum() <= 0:
             return
         split = rng.multinomial(total, beds / beds.sum())
@@ -249,9 +249,12 @@ class HealthSystem(mesa.Model):
 
     def _take_census(self, day: int) -> None:
         rows = self._census
+        beds = self.cfg.beds
         for ward in self.wards.values():
-            b = ward.beds
-            rows.append((day, "acute_beds", ward.name, b.count, b.capacity, b.queue_length, ward.delayed))
+            ward.escalate(int(round(ward.base_beds * beds.escalation_share)), beds.escalation_trigger)
+            b, e = ward.beds, ward.elective_beds
+            rows.append((day, "acute_beds", ward.name, b.count + e.count, b.capacity + e.capacity, b.queue_length,
+                         ward.delayed))
         for ed in self.eds.values():
             c = ed.cubicles
             rows.append((day, "ae_cubicles", ed.name, c.count, c.capacity, c.queue_length, 0))

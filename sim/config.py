@@ -411,8 +411,11 @@ class ConfigError(Exception):
 
 
 def deep_merge(base: Any, patch: Any) -> Any:
-    """Merge a YAML patch into a base: mappings key by key, anything else replaced; ``null`` deletes."""
+    """Merge a YAML patch into a base: mappings key by key, anything else replaced; ``null`` deletes.
+    A distribution that names a different ``dist`` replaces the base's whole distribution."""
     if isinstance(base, dict) and isinstance(patch, dict):
+        if "dist" in patch and patch.get("dist") != base.get("dist"):
+            return patch
         out = dict(base)
         for key, value in patch.items():
             if value is None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sim import community
-from sim.emergency_department import attend
+from sim.emergency_department import attend, find_cubicle
 from sim.journeys import End
 from sim.needs import CONVEY, HEAR_AND_TREAT, SEE_AND_TREAT
 
@@ -57,33 +57,13 @@ def call(hs: HealthSystem, n: Need):
     ed = hs.eds[site]
     log.ed_site[pid] = site
     log.t_ed_arrival[pid] = env.now
-    crew = _Crew(fleet)
-    wait = ed.cubicles.request(n.acuity)
-    if wait:  # the crew waits with the patient: handover delay
-        release = hs.cfg.ambulance.handover_release_minutes
-        if release is not None:
-            env.timeout(release).callbacks.append(crew.leave)
-        yield wait
+    # the crew waits with the patient for a cubicle (the handover delay), or hands over into
+    # corridor care when released to respond
+    has_cubicle = yield from find_cubicle(hs, ed, n, hs.cfg.ambulance.handover_release_minutes)
     yield env.timeout(n.d_handover)
     log.t_handover[pid] = env.now
-    env.timeout(n.d_clear).callbacks.append(crew.leave)
-    yield from attend(hs, n, ed, has_cubicle=True)
-
-
-class _Crew:
-    """The vehicle of one conveyance, returned to the fleet once: after handover and clearing
-    up, or earlier if released to respond while its patient still waits for a cubicle."""
-
-    __slots__ = ("fleet", "busy")
-
-    def __init__(self, fleet):
-        self.fleet = fleet
-        self.busy = True
-
-    def leave(self, _event=None) -> None:
-        if self.busy:
-            self.busy = False
-            self.fleet.release()
+    env.timeout(n.d_clear).callbacks.append(lambda _e: fleet.release())
+    yield from attend(hs, n, ed, has_cubicle=has_cubicle)
 
 
 def deteriorated(hs: HealthSystem, n: Need, at: float):

@@ -217,8 +217,8 @@ class Ambulance(Strict):
     clear_minutes: Distribution = Field(description="cleaning and returning to service after handover")
     blue_light_speedup: float = Field(1.5, ge=1, description="emergency driving is this much faster than road speed")
     handover_release_minutes: NonNegFloat | None = Field(
-        None, description="a crew still waiting this long leaves its patient in A&E's care (corridor) and returns "
-                          "to service (NHS England's 45-minute release to respond); null: crews wait as long as it takes")
+        None, description="a crew still waiting this long for a cubicle hands its patient over into corridor care "
+                          "(NHS England's 45-minute release to respond); null: crews wait as long as it takes")
 
     @model_validator(mode="after")
     def _check(self):
@@ -248,6 +248,9 @@ class AandE(Strict):
     admit_odds_ratio_frail: NonNegFloat = 2.0
     community_referral_share: Probability = Field(description="of those not admitted, the share referred to community care")
     majors_acuity_max: int = Field(3, ge=1, le=5, description="triage categories up to this one need a cubicle")
+    corridor_care_after_minutes: NonNegFloat | None = Field(
+        None, description="a majors patient waiting this long for a cubicle is assessed and kept in a corridor; "
+                          "null: they wait for a cubicle however long it takes")
     clinician_rota: list[NonNegFloat] = Field(
         default_factory=lambda: [1.0] * 24,
         description="relative clinicians on duty by hour of day (rescaled to mean 1)")

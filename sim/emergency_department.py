@@ -81,6 +81,24 @@ def attend_ucc(hs: HealthSystem, n: Need, ucc: UrgentCareCentre, arrived: float)
     yield from attend(hs, n, hs.eds[site], arrived=env.now - n.d_triage)
 
 
+def find_cubicle(hs: HealthSystem, ed: EmergencyDepartment, n: Need, limit: float | None):
+    """Wait for a cubicle, in triage order; after ``limit`` minutes give up and be cared for in
+    the corridor (returns False). A cubicle granted later to someone already in the corridor is
+    passed straight on to the next patient."""
+    wait = ed.cubicles.request(n.acuity)
+    if wait is None:
+        return True
+    if limit is None:
+        yield wait
+        return True
+    yield hs.env.any_of([wait, hs.env.timeout(limit)])
+    if wait.triggered:
+        return True
+    wait.callbacks.append(lambda _e: ed.cubicles.release())
+    hs.log.corridor[n.pid] = True
+    return False
+
+
 def attend(hs: HealthSystem, n: Need, ed: EmergencyDepartment, arrived: float | None = None,
            has_cubicle: bool = False):
     """Assessment, results and the decision to discharge, refer or admit, at a type 1 A&E.
@@ -92,10 +110,7 @@ def attend(hs: HealthSystem, n: Need, ed: EmergencyDepartment, arrived: float | 
         log.ed_site[pid] = ed.site
         log.t_ed_arrival[pid] = arrived
         if n.acuity <= hs.cfg.ae.majors_acuity_max:
-            has_cubicle = True
-            wait = ed.cubicles.request(n.acuity)
-            if wait:
-                yield wait
+            has_cubicle = yield from find_cubicle(hs, ed, n, hs.cfg.ae.corridor_care_after_minutes)
     wait = ed.clinicians.request(n.acuity)
     if wait:
         yield wait

@@ -67,6 +67,7 @@ COLUMNS: dict[str, tuple[str, float | int]] = {
     "t_ed_departure": ("f8", np.nan),
     "admitted": ("?", False),
     "diverted": ("?", False),
+    "corridor": ("?", False),
     "bed_site": ("i2", -1),
     "t_bed": ("f8", np.nan),
     "t_fit": ("f8", np.nan),

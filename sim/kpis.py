@@ -59,6 +59,7 @@ def measure(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: 
     out["ae_4h_type1"] = _share(in_ae[type1] <= FOUR_HOURS)
     out["ae_12h_from_arrival_share"] = _share(in_ae[type1] > TWELVE_HOURS)
     out["ae_type1_admitted_share"] = _share(at_ae.admitted[type1])
+    out["ae_corridor_care_share"] = _share(at_ae.corridor[type1])
     urgent = at_ae[type1 & (at_ae.acuity <= 2)]
     out["time_to_treatment_urgent_minutes"] = _mean(urgent.t_seen - urgent.t_ed_arrival)
     admitted = at_ae[type1 & at_ae.admitted & at_ae.t_decision.notna()]

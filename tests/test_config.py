@@ -114,9 +114,21 @@ def lower_bound(path: tuple) -> float:
     return LOWER_BOUND.get(field_name(path), 0.0)
 
 
+# Settings that are probabilities or shares of a whole (so at most 1), from the schema's meaning.
+PROBABILITY_FIELDS = {
+    "frail_share", "urgent_share", "urgent_to_ae_share", "consultation_to_ae_share",
+    "consultation_to_direct_admission_share", "consultation_to_community_share",
+    "consultation_to_elective_referral_share", "category_shares", "hear_and_treat_share", "see_and_treat_share",
+    "urgent_community_response_share", "acuity_shares_self_presenting", "acuity_shares_ambulance",
+    "ucc_transfer_share", "admit_probability", "community_referral_share", "zero_day_share",
+    "pathway_shares_not_frail", "pathway_shares_frail", "p1_reablement_share", "readmission_probability",
+    "admission_diversion_share", "suitable_share", "suitable_share_frail", "deterioration_probability_unsuitable",
+    "self_funder_share", "eligibility_threshold", "initial_occupancy",
+}
+
+
 def is_probability(path: tuple) -> bool:
-    name = field_name(path)
-    return "share" in name or "probability" in name or name in {"eligibility_threshold", "initial_occupancy"}
+    return field_name(path) in PROBABILITY_FIELDS
 
 
 LEAVES = numeric_leaves(_baseline_raw())
@@ -166,8 +178,9 @@ def test_baseline_extends_england():
 
 def test_overrides_argument_patches_after_loading():
     site = next(n for n, s in _baseline_raw()["sites"].items() if s.get("beds"))
-    cfg = load_config(BASELINE, overrides={"sites": {site: {"beds": 7}}, "run": {"seed": 99}})
-    assert cfg.sites[site].beds == 7 and cfg.run.seed == 99
+    beds = _baseline_raw()["sites"][site]["beds"] + 7
+    cfg = load_config(BASELINE, overrides={"sites": {site: {"beds": beds}}, "run": {"seed": 99}})
+    assert cfg.sites[site].beds == beds and cfg.run.seed == 99
     with pytest.raises(ConfigError) as info:
         load_config(BASELINE, overrides={"sites": {site: {"beds": -7}}})
     assert paths_of(info.value.problems) == [f"sites.{site}.beds"]
@@ -232,8 +245,7 @@ def test_probability_above_one_is_rejected_naming_its_field(path, above):
 
 
 def test_probability_leaves_found():
-    names = {field_name(p) for p in PROBABILITY_LEAVES}
-    assert {"frail_share", "category_shares", "admit_probability", "zero_day_share"} <= names
+    assert {field_name(p) for p in PROBABILITY_LEAVES} == PROBABILITY_FIELDS
     assert len(PROBABILITY_LEAVES) > 60
 
 
@@ -419,10 +431,11 @@ def _write(path: Path, data) -> Path:
 def test_extends_patch_changes_one_site(tmp_path):
     base = _write(tmp_path / "base.yaml", _baseline_raw())
     site = next(n for n, s in _baseline_raw()["sites"].items() if s.get("beds"))
+    beds = _baseline_raw()["sites"][site]["beds"] + 123
     patched = _write(tmp_path / "patch.yaml", {"extends": "base.yaml", "name": "patched",
-                                               "sites": {site: {"beds": 123}}})
+                                               "sites": {site: {"beds": beds}}})
     a, b = load_config(base), load_config(patched)
-    assert b.sites[site].beds == 123 and b.name == "patched"
+    assert b.sites[site].beds == beds and b.name == "patched"
     dump_a, dump_b = a.model_dump(), b.model_dump()
     dump_b["sites"][site]["beds"] = dump_a["sites"][site]["beds"]
     dump_b["name"] = dump_a["name"]
@@ -432,11 +445,12 @@ def test_extends_patch_changes_one_site(tmp_path):
 def test_extends_chain_of_three_relative_to_each_file(tmp_path):
     _write(tmp_path / "a.yaml", _baseline_raw())
     site, other = [n for n, s in _baseline_raw()["sites"].items() if s.get("beds")][:2]
-    _write(tmp_path / "sub" / "b.yaml", {"extends": "../a.yaml", "sites": {site: {"beds": 11}, other: {"beds": 22}},
-                                         "run": {"seed": 5}})
-    c = _write(tmp_path / "sub" / "deeper" / "c.yaml", {"extends": "../b.yaml", "sites": {other: {"beds": 33}}})
+    b1, b2 = (_baseline_raw()["sites"][n]["beds"] for n in (site, other))
+    _write(tmp_path / "sub" / "b.yaml", {"extends": "../a.yaml", "run": {"seed": 5},
+                                         "sites": {site: {"beds": b1 + 11}, other: {"beds": b2 + 22}}})
+    c = _write(tmp_path / "sub" / "deeper" / "c.yaml", {"extends": "../b.yaml", "sites": {other: {"beds": b2 + 33}}})
     cfg = load_config(c)
-    assert (cfg.sites[site].beds, cfg.sites[other].beds, cfg.run.seed) == (11, 33, 5)
+    assert (cfg.sites[site].beds, cfg.sites[other].beds, cfg.run.seed) == (b1 + 11, b2 + 33, 5)
     assert cfg.run.months == _baseline_raw()["run"]["months"]
 
 
@@ -528,6 +542,21 @@ def test_deep_merge_rules():
     assert deep_merge(base, {"b": None}) == {"a": 1, "l": [1, 2, 3], "s": "x"}
     assert deep_merge(base, {}) == base
     assert deep_merge({"x": {"y": 1}}, {"x": 5}) == {"x": 5}
+
+
+def test_deep_merge_distribution_of_another_kind_replaces_the_whole_distribution():
+    base = {"los": {"dist": "lognormal", "mean": 4, "sd": 3}}
+    assert deep_merge(base, {"los": {"dist": "fixed", "value": 2}}) == {"los": {"dist": "fixed", "value": 2}}
+    assert deep_merge(base, {"los": {"mean": 5}}) == {"los": {"dist": "lognormal", "mean": 5, "sd": 3}}
+    assert deep_merge(base, {"los": {"dist": "lognormal", "sd": 1}}) == {"los": {"dist": "lognormal", "mean": 4, "sd": 1}}
+
+
+def test_patch_to_another_distribution_kind_validates(tmp_path):
+    _write(tmp_path / "base.yaml", _baseline_raw())
+    patch = _write(tmp_path / "patch.yaml", {"extends": "base.yaml",
+                                             "ae": {"triage_minutes": {"dist": "fixed", "value": 10}}})
+    cfg = load_config(patch)
+    assert cfg.ae.triage_minutes.mean() == 10 and cfg.ae.triage_minutes.ppf(0.3) == 10
 
 
 @settings(max_examples=100, deadline=None)

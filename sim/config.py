@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.distributions import Distribution
+from sim.distributions import Distribution, Fixed
 
 AGE_BANDS: tuple[str, ...] = ("0-17", "18-64", "65-84", "85+")
 AgeBand = Literal["0-17", "18-64", "65-84", "85+"]
@@ -287,7 +287,7 @@ class AcuteBeds(Strict):
         0.0, description="extra beds a site opens, as a share of its beds, while patients queue for a bed (OPEL)")
     escalation_trigger: NonNegInt = Field(5, description="patients waiting for a bed at the morning check that open escalation beds")
     turnaround_hours: Distribution = Field(
-        default_factory=lambda: {"dist": "fixed", "value": 0.0},
+        default_factory=lambda: Fixed(dist="fixed", value=0.0),
         description="a bed is unavailable this long after a patient leaves (cleaning, handover, bed management)")
 
 
@@ -433,9 +433,11 @@ def deep_merge(base: Any, patch: Any) -> Any:
 
 def _read_yaml(path: Path) -> dict:
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(str(path), [f"cannot read: {exc.strerror or exc}"]) from None
+    except UnicodeDecodeError:
+        raise ConfigError(str(path), ["cannot read: not a UTF-8 text file"]) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -461,13 +463,21 @@ def load_raw(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict:
     return deep_merge(load_raw(path.parent / base, _seen + (path,)), data)
 
 
-def _field_path(loc: tuple) -> str:
-    out = ""
+def _field_path(loc: tuple, data) -> str:
+    """The path of an error as the user wrote it: ``sites.city_royal.beds``, ``ae.assessment_minutes.3.mean``,
+    ``demand.emergency_profile.hour_of_day[5]``. Walks the input alongside pydantic's location so
+    that a list index is shown as ``[i]``, a mapping key as ``.key``, and the tag pydantic adds for
+    the chosen distribution type (``lognormal``) is left out."""
+    out, node = "", data
     for part in loc:
-        if isinstance(part, int):
+        if isinstance(node, dict) and part not in node and isinstance(part, str) and node.get("dist") == part:
+            continue  # pydantic's discriminator tag, not a key the user wrote
+        if isinstance(node, list) and isinstance(part, int):
             out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
+            node = node[part] if 0 <= part < len(node) else None
+            continue
+        out += ("." if out else "") + str(part)
+        node = node.get(part) if isinstance(node, dict) else None
     return out or "(top level)"
 
 
@@ -478,14 +488,9 @@ def validate(data: dict, source: str = "config") -> Config:
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            # Drop the discriminator tag pydantic puts in union paths (e.g. "lognormal").
-            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in _DIST_TAGS))
             msg = err["msg"].removeprefix("Value error, ")
-            problems.append(f"{_field_path(loc)}: {msg}")
+            problems.append(f"{_field_path(err['loc'], data)}: {msg}")
         raise ConfigError(source, problems) from None
-
-
-_DIST_TAGS = {"exponential", "lognormal", "gamma", "fixed", "uniform", "empirical"}
 
 
 def load_config(path: str | Path, overrides: dict | None = None) -> Config:

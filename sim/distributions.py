@@ -136,14 +136,17 @@ class Empirical(_Dist):
                 raise ValueError("weights must not all be zero")
         return self
 
-    def _cdf(self) -> np.ndarray:
-        w = np.ones(len(self.values)) if self.weights is None else np.asarray(self.weights, float)
-        return np.cumsum(w / w.sum())
+    def _sorted(self) -> tuple[np.ndarray, np.ndarray]:
+        """Values in ascending order with their cumulative probabilities (the CDF's steps)."""
+        v = np.asarray(self.values, dtype=float)
+        w = np.ones(len(v)) if self.weights is None else np.asarray(self.weights, float)
+        order = np.argsort(v, kind="stable")
+        return v[order], np.cumsum(w[order] / w.sum())
 
     def ppf(self, u):
-        idx = np.searchsorted(self._cdf(), np.asarray(u, dtype=float), side="right")
-        idx = np.minimum(idx, len(self.values) - 1)
-        out = np.asarray(self.values, dtype=float)[idx]
+        values, cdf = self._sorted()
+        idx = np.searchsorted(cdf, np.asarray(u, dtype=float), side="right")
+        out = values[np.minimum(idx, len(values) - 1)]
         return out if np.ndim(out) else float(out)
 
     def mean(self) -> float:

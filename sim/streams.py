@@ -8,14 +8,16 @@ scenario: common random numbers for free.
 
 from __future__ import annotations
 
-import zlib
+import hashlib
 
 import numpy as np
 
 
-def stream_key(name: str) -> int:
-    """A stable 32-bit key for a stream name (crc32 is the same on every platform and run)."""
-    return zlib.crc32(name.encode("utf-8"))
+def stream_key(name: str) -> tuple[int, ...]:
+    """A stable 128-bit key for a stream name: four 32-bit words of its SHA-256, the same on
+    every platform and run, and (unlike a 32-bit checksum) with no collisions in practice."""
+    digest = hashlib.sha256(name.encode("utf-8")).digest()
+    return tuple(int.from_bytes(digest[i:i + 4], "little") for i in range(0, 16, 4))
 
 
 class Streams:
@@ -28,7 +30,7 @@ class Streams:
     def __getitem__(self, name: str) -> np.random.Generator:
         rng = self._streams.get(name)
         if rng is None:
-            seq = np.random.SeedSequence(self.seed, spawn_key=(stream_key(name),))
+            seq = np.random.SeedSequence(self.seed, spawn_key=stream_key(name))
             rng = self._streams[name] = np.random.Generator(np.random.PCG64(seq))
         return rng
 

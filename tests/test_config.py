@@ -1,8 +1,8 @@
 """``sim.config``: loading, ``extends:`` chains, and validation errors that name the bad field.
 
 Field paths in ``ConfigError.problems`` are written like ``sites.city_royal.beds: ...``: mapping
-keys joined by dots, integer parts (list indexes and integer keys such as triage categories) in
-brackets, ``ae.assessment_minutes[3].mean: ...``; a problem of the whole config is
+keys joined by dots (integer keys such as triage categories too: ``ae.assessment_minutes.3.mean``),
+list indexes in brackets, ``demand.emergency_profile.hour_of_day[7]``; a problem of the whole config is
 ``(top level): ...``. Expected paths are built here from the data, not by ``sim``.
 """
 
@@ -48,10 +48,19 @@ def baseline() -> dict:
     return copy.deepcopy(_baseline_raw())
 
 
-def dotted(path: tuple) -> str:
+def dotted(path: tuple, data=None) -> str:
+    """The expected printed path: list indexes in brackets, mapping keys after dots."""
+    node = _baseline_raw() if data is None else data
     out = ""
     for part in path:
-        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
+        if isinstance(node, list):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            node = None
     return out or "(top level)"
 
 
@@ -188,17 +197,21 @@ def test_overrides_argument_patches_after_loading():
 
 
 def test_field_path_format():
-    assert _field_path(("sites", "city_royal", "beds")) == "sites.city_royal.beds"
-    assert _field_path(("ae", "assessment_minutes", 3, "mean")) == "ae.assessment_minutes[3].mean"
-    assert _field_path(("demand", "emergency_profile", "hour_of_day", 7)) == "demand.emergency_profile.hour_of_day[7]"
-    assert _field_path(("name",)) == "name"
-    assert _field_path(()) == "(top level)"
+    data = baseline()
+    assert _field_path(("sites", "city_royal", "beds"), data) == "sites.city_royal.beds"
+    assert _field_path(("ae", "assessment_minutes", 3, "lognormal", "mean"), data) == "ae.assessment_minutes.3.mean"
+    assert _field_path(("demand", "emergency_profile", "hour_of_day", 7), data) == "demand.emergency_profile.hour_of_day[7]"
+    assert _field_path(("name",), data) == "name"
+    assert _field_path((), data) == "(top level)"
+    # a site that happens to be called like a distribution keeps its name
+    data["sites"]["uniform"] = {"lat": 52.9, "lon": -1.1}
+    assert _field_path(("sites", "uniform", "beds"), data) == "sites.uniform.beds"
 
 
 def test_problem_format_for_a_distribution_inside_a_keyed_mapping():
     data = baseline()
     put(data, ("ae", "assessment_minutes", 3, "mean"), -5)
-    assert problems_of(data) == ["ae.assessment_minutes[3].mean: Input should be greater than 0"]
+    assert problems_of(data) == ["ae.assessment_minutes.3.mean: Input should be greater than 0"]
 
 
 # --- one bad number names its field ---------------------------------------------------------------
@@ -310,7 +323,6 @@ def test_misspelt_setting_is_named():
                                          "ambulance.vehicles: Field required"]
 
 
-@pytest.mark.xfail(strict=True, reason="sim bug: validate drops any path part equal to a distribution name")
 @pytest.mark.parametrize("name", ["uniform", "gamma"])
 def test_site_named_like_a_distribution_is_named(name):
     data = baseline()
@@ -410,7 +422,6 @@ def test_no_raw_distribution_survives_validation():
     assert list(_dist_dicts(load_config(BASELINE))) == []
 
 
-@pytest.mark.xfail(strict=True, reason="sim bug: beds.turnaround_hours default is a plain dict, not a Distribution")
 def test_optional_distribution_defaults_are_distributions():
     data = baseline()
     data["beds"].pop("turnaround_hours", None)
@@ -507,7 +518,6 @@ def test_unreadable_paths_are_config_errors(tmp_path):
         load_config(tmp_path)  # a directory
 
 
-@pytest.mark.xfail(strict=True, reason="sim bug: _read_yaml lets UnicodeDecodeError through (catches OSError only)")
 @pytest.mark.parametrize("content", [b"name: caf\xe9\n", bytes(range(256))], ids=["latin1", "binary"])
 def test_non_utf8_file_is_a_config_error(tmp_path, content):
     path = tmp_path / "bad.yaml"

@@ -236,10 +236,6 @@ def test_ppf_is_monotone_nonnegative_and_finite(spec, u):
     assert np.all(np.diff(x) >= 0), f"ppf not monotone for {spec}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sim bug: Empirical.ppf is not an inverse CDF when values are not listed in increasing order",
-)
 def test_empirical_ppf_monotone_for_unsorted_values():
     d = make(dist="empirical", values=[5.0, 1.0], weights=[1.0, 1.0])
     # The inverse CDF of {1, 5} with equal weights is 1 below u = 0.5 and 5 above it.

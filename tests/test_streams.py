@@ -16,11 +16,15 @@ def draws(streams: Streams, name: str, n: int = 8) -> np.ndarray:
     return streams[name].random(n)
 
 
-def test_stream_key_is_standard_crc32():
-    # The CRC-32 check value of "123456789" (ISO-HDLC / zlib polynomial) is 0xCBF43926.
-    assert stream_key("123456789") == 0xCBF43926
-    assert stream_key("") == 0
-    assert 0 <= stream_key("ambulance.calls") < 2**32
+def test_stream_key_is_the_first_128_bits_of_sha256():
+    import hashlib
+
+    digest = hashlib.sha256(b"ambulance.calls").digest()
+    assert stream_key("ambulance.calls") == tuple(int.from_bytes(digest[i:i + 4], "little") for i in (0, 4, 8, 12))
+    assert all(0 <= w < 2**32 for w in stream_key(""))
+    # two names whose CRC-32 checksums collide still get different streams
+    assert stream_key("plumless") != stream_key("buckeroo")
+    assert not np.array_equal(Streams(1)["plumless"].random(4), Streams(1)["buckeroo"].random(4))
 
 
 @settings(max_examples=50, deadline=None)

@@ -28,7 +28,7 @@ def bad_config(tmp_path: Path) -> Path:
     path = tmp_path / "bad.yaml"
     path.write_text(f"extends: {BASELINE}\n"
                     "sites:\n  city_royal:\n    beds: -5\n"
-                    "ae:\n  admit_probability: {{1: 1.5}}\n  triage_minutes: {{dist: lognormal, mean: 0, sd: 1}}\n"
+                    "ae:\n  admit_probability: {1: 1.5}\n  triage_minutes: {dist: lognormal, mean: 0, sd: 1}\n"
                     "ambulance:\n  vehicle_count: 3\n")
     return path
 

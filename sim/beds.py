@@ -35,6 +35,8 @@ class Ward:
         self.beds = Capacity(env, beds - elective_beds)
         self.base_beds = beds - elective_beds
         self.escalated = False
+        self.escalation_beds = 0
+        self.los_multiplier = 1.0  # set by the trust from its staffing
         self.elective_beds = Capacity(env, elective_beds)
         self.delayed = 0  # medically fit patients waiting for the next service
         self.elective_cancelled = 0
@@ -44,11 +46,15 @@ class Ward:
         """Morning bed check: open escalation beds while patients queue for a bed, close them (as
         their patients leave) once nobody waits and occupancy is back under the base."""
         if not self.escalated and self.beds.queue_length >= trigger and extra > 0:
-            self.beds.set_capacity(self.base_beds + extra)
-            self.escalated = True
+            self.escalated, self.escalation_beds = True, extra
         elif self.escalated and self.beds.queue_length == 0 and self.beds.count < self.base_beds:
-            self.beds.set_capacity(self.base_beds)
-            self.escalated = False
+            self.escalated, self.escalation_beds = False, 0
+        self.beds.set_capacity(self.base_beds + self.escalation_beds)
+
+    def resize(self, beds: int) -> None:
+        """Open or close general beds (a closing bed goes when its patient leaves)."""
+        self.base_beds = int(beds)
+        self.beds.set_capacity(self.base_beds + self.escalation_beds)
 
     def vacate(self, turnaround: float, pool: Capacity | None = None) -> None:
         """A patient has left: the bed is free for the next one after its turnaround."""
@@ -70,7 +76,7 @@ def emergency_stay(hs: HealthSystem, n: Need, ward: Ward):
     env, log, pid = hs.env, hs.log, n.pid
     log.bed_site[pid] = ward.site
     log.t_bed[pid] = env.now
-    fit = env.now + n.d_los
+    fit = env.now + n.d_los * ward.los_multiplier
     if not n.zero_day:
         fit = next_hour(fit, hs.cfg.discharge.fit_hour)
     yield env.timeout(fit - env.now)

@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from agents.config import Organisations
 from sim.distributions import Distribution, Fixed
 
 AGE_BANDS: tuple[str, ...] = ("0-17", "18-64", "65-84", "85+")
@@ -372,6 +373,8 @@ class Config(Strict):
     discharge: Discharge
     community: Community
     social_care: SocialCare
+    organisations: Organisations | None = Field(
+        None, description="the organisations and their budget rules; without them capacities stay as configured")
 
     @model_validator(mode="after")
     def _coherent(self):

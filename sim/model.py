@@ -5,8 +5,11 @@ patients in continuous time (minutes): a day driver creates each day's arrivals 
 calls, A&E self-presentations, GP bookings and the A&E visits they cause, elective admissions,
 readmissions, social care referrals from the community) and takes the midnight census.
 
-Organisations that change capacities month by month act between steps through the capacity
-objects (``Capacity.set_capacity``) and ``set_site_open``.
+When the config has ``organisations``, each step is: the organisations act, in a fixed order
+(NHS England, the ICB, acute trusts, GP practices, the community provider, the council), reading
+last month's figures and setting capacities; the flows run the month; the month's activity is
+costed into every ledger (the ICB pays providers and the Better Care Fund, providers book their
+costs); the data collector records each organisation.
 """
 
 from __future__ import annotations
@@ -33,6 +36,10 @@ from sim.primary_care import PrimaryCare
 from sim.process import start_journey
 from sim.social_care import SocialCare
 from sim.streams import Streams
+
+# Planning assumption for a trust's first-year budget: type 1 A&E attendances a year per person
+# in its catchment (RCEM: about 0.29; the baseline simulates about 0.26).
+PLANNED_TYPE1_ATTENDANCES_PER_PERSON = 0.27
 
 
 @dataclass
@@ -71,6 +78,11 @@ class HealthSystem(mesa.Model):
         self._census: list[tuple] = []
         self.env.process(self._days())
         self.env.process(self._rota())
+        self.organisations = config.organisations
+        self.decisions: list[dict] = []
+        self.order: list = []
+        if self.organisations is not None:
+            self._build_organisations()
 
     # --- construction --------------------------------------------------------------------------
 
@@ -114,6 +126,50 @@ class HealthSystem(mesa.Model):
                                        Profile(day_of_week=week if any(week) else [1.0] * 7),
                                        self.calendar, demand.growth_per_year)
         self._elective_days = set(elective_days)
+
+    def _build_organisations(self) -> None:
+        from agents.acute_trust import AcuteTrust
+        from agents.community_provider import CommunityProvider
+        from agents.general_practice import GeneralPractice
+        from agents.icb import ICB
+        from agents.local_authority import LocalAuthority
+        from agents.regulator import Regulator
+        from agents.reporting import collector
+
+        org = self.organisations
+        self.regulator = Regulator(self, "nhs_england", org.regulator)
+        self.icb = ICB(self, "icb", org.icb)
+        self.trusts = [AcuteTrust(self, f"{self.site_names[s]}_trust", s, org.acute_trust) for s in self.wards]
+        self.practices = [GeneralPractice(self, f"{name}_practices", i, org.general_practice)
+                          for i, name in enumerate(self.cfg.localities)]
+        self.community_provider = CommunityProvider(self, "community_provider", org.community_provider)
+        self.council = LocalAuthority(self, "council", org.local_authority)
+        self.providers = [*self.trusts, *self.practices, self.community_provider]
+        self.nhs_organisations = [self.icb, *self.providers]
+        self.order = [self.regulator, self.icb, *self.trusts, *self.practices, self.community_provider, self.council]
+        self.icb.set_first_contracts(self.providers)
+        from agents.activity import ActivityMeter
+
+        self.meter = ActivityMeter(self)
+        self.datacollector = collector()
+
+    def expected_ae_attendances(self, site: int) -> float:
+        """Planning figure: type 1 attendances a year from the localities this A&E serves."""
+        people = np.bincount(self.cells.locality, weights=self.cells.people, minlength=len(self.cfg.localities))
+        catchment = sum(people[i] for i, s in enumerate(self.routes.ed_site) if s == site)
+        return catchment * PLANNED_TYPE1_ATTENDANCES_PER_PERSON
+
+    def recent_four_hour(self, months: int = 3) -> float:
+        """Type 1 four-hour performance over the last ``months`` reported months."""
+        log, n = self.log, self.log.n
+        lo = self.calendar.month_starts[max(self.month - months, 0)]
+        hi = self.calendar.month_starts[self.month]
+        arrived = log.t_ed_arrival[:n]
+        mask = (arrived >= max(lo, self.calendar.warmup_minutes)) & (arrived < hi) & (log.ed_site[:n] >= 0)
+        if not mask.any():
+            return float("nan")
+        left = np.nan_to_num(log.t_ed_departure[:n][mask], nan=self.env.now)
+        return float(np.mean(left - arrived[mask] <= 240))
 
     def _routes(self) -> Routes:
         n_sites = len(self.site_names)
@@ -266,21 +322,42 @@ class HealthSystem(mesa.Model):
     # --- Mesa ----------------------------------------------------------------------------------
 
     def step(self) -> None:
-        """Run one calendar month of patient flows (the first step includes the warm-up)."""
+        """One calendar month: organisations act, patients flow, money is counted.
+        (The first step runs the warm-up first, before organisations act or money is counted.)"""
         if self.month >= self.months:
             self.running = False
+            return
+        if self.month == 0:
+            self._run_until(self.calendar.warmup_minutes)
+        for organisation in self.order:
+            organisation.act()
+        if self.organisations is not None:
+            self.meter.start_month()
+        self._run_until(float(self.calendar.month_starts[self.month + 1]))
+        if self.organisations is not None:
+            self._account()
+        self.month += 1
+        if self.month >= self.months:
+            self.running = False
+
+    def _account(self) -> None:
+        activity = self.meter.month(self.month)
+        self.icb.pay(self.month, activity)
+        for organisation in (*self.providers, self.council, self.regulator):
+            organisation.account(self.month, activity)
+        self.datacollector.collect(self)
+
+    def _run_until(self, until: float) -> None:
+        if until <= self.env.now:
             return
         # Journeys are freed by reference counting; the cyclic garbage collector would only rescan
         # the hundreds of thousands of live events and arrays every few thousand allocations
         # (a third of the run time) and find nothing, so it is paused while the month runs.
         gc.disable()
         try:
-            self.env.run(until=float(self.calendar.month_starts[self.month + 1]))
+            self.env.run(until=until)
         finally:
             gc.enable()
-        self.month += 1
-        if self.month >= self.months:
-            self.running = False
 
     def run(self, progress=None) -> None:
         """Run every remaining month; ``progress`` is called with (month done, months)."""

@@ -94,7 +94,7 @@ def manifest(hs, seconds: float, command: list[str] | None = None) -> dict:
         "population": hs.cfg.population,
         "random_streams": hs.streams.names(),
         "run_seconds": round(seconds, 2),
-        "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "command": command if command is not None else sys.argv,
         "python": platform.python_version(),
         "platform": platform.platform(),

@@ -32,13 +32,14 @@ class SocialCare:
         self.home_care = Capacity(env, cfg.home_care_packages)
         self.care_homes = Capacity(env, cfg.care_home_places)
         self.unmet_need = 0
+        self.eligibility_threshold = cfg.eligibility_threshold  # the council moves it
 
     def capacities(self) -> dict[str, Capacity]:
         return {"home_care": self.home_care, "care_homes": self.care_homes}
 
     def eligible(self, need: float) -> bool:
         """Does a need score (0-1) meet the council's threshold for funded care?"""
-        ok = need >= self.cfg.eligibility_threshold
+        ok = need >= self.eligibility_threshold
         if not ok:
             self.unmet_need += 1
         return ok

@@ -1,0 +1,54 @@
+"""The community health services provider: virtual wards, urgent community response, intermediate
+care beds and reablement, staffed within its contract."""
+
+from __future__ import annotations
+
+from agents.organisation import Organisation
+
+SERVICES = {  # capacity name -> unit cost field
+    "virtual_ward": "cost_per_virtual_ward_bed",
+    "urgent_community_response": "cost_per_urgent_response_place",
+    "intermediate_care": "cost_per_intermediate_care_bed",
+    "reablement": "cost_per_reablement_place",
+}
+
+
+class CommunityProvider(Organisation):
+    kind = "community_provider"
+
+    def __init__(self, model, name: str, cfg):
+        super().__init__(model, name)
+        self.cfg = cfg
+        self.inflation = 1.0
+        self.planned = {k: c.capacity for k, c in model.community.capacities().items()}
+
+    def annual_cost(self, capacities: dict[str, float] | None = None) -> float:
+        caps = capacities or {k: c.capacity for k, c in self.model.community.capacities().items()}
+        return sum(caps[k] * getattr(self.cfg, f) for k, f in SERVICES.items()) * self.inflation
+
+    def planned_cost(self) -> float:
+        return self.annual_cost(self.planned)
+
+    def act(self) -> None:
+        """Size every service to what the contract pays for (growing with a left shift, shrinking
+        in a squeeze), keeping the mix of services as planned."""
+        hs = self.model
+        if hs.month and hs.month % 12 == 0:
+            self.inflation *= 1 + hs.organisations.icb.cost_growth
+        funded = hs.icb.contracts[self.name]
+        scale = funded / self.annual_cost(self.planned)
+        if scale > 1 and not self.cfg.invest_surplus:
+            scale = 1.0
+        caps = hs.community.capacities()
+        changed = {}
+        for name, planned in self.planned.items():
+            new = int(planned * scale)
+            if new != caps[name].capacity:
+                changed[name] = (caps[name].capacity, new)
+                caps[name].set_capacity(new)
+        if changed:
+            self.decide("resize services", "capacity the contract pays for", contract=funded, scale=scale,
+                        **{k: f"{a}->{b}" for k, (a, b) in changed.items()})
+
+    def account(self, month: int, activity) -> None:
+        self.ledger.book(month, "pay", self.annual_cost() * activity.days / 365.25)

@@ -1,0 +1,140 @@
+"""Configuration of the organisations: money, staff and the budget rules each one follows.
+
+Rules are data: an acute trust's response to a forecast deficit is the ordered list
+``budget_rules`` (for example ``[freeze_vacancies, close_beds, cut_posts, cost_improvement]``),
+each with its own parameters, never a code branch chosen by a flag. Money is in pounds a year
+unless a name says otherwise; rates are per year.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Probability = Annotated[float, Field(ge=0, le=1)]
+Money = Annotated[float, Field(ge=0)]
+Rate = Annotated[float, Field(ge=-0.5, le=0.5)]
+
+BudgetRule = Literal["freeze_vacancies", "close_beds", "cut_posts", "cost_improvement"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StaffGroup(Strict):
+    """One staff group of an acute trust, sized per general and acute bed."""
+
+    fte_per_bed: float = Field(gt=0, description="establishment (funded posts) per bed")
+    salary: Money = Field(description="average cost of one FTE a year, on-costs included")
+    vacancy_rate: Probability = Field(description="share of funded posts empty at the start")
+    agency_cover: Probability = Field(description="share of vacant posts covered by agency staff")
+    agency_premium: float = Field(0.5, ge=0, description="agency cost over substantive cost, as a share")
+    turnover_per_year: Probability = Field(description="leavers a year as a share of staff in post")
+    recruitment_per_month: Probability = Field(description="share of vacancies filled each month when recruiting")
+
+
+class AcuteTrust(Strict):
+    """Every acute trust (one per hospital site with beds) follows these rules."""
+
+    nurses: StaffGroup
+    doctors: StaffGroup
+    other_staff: StaffGroup
+    non_pay_per_bed_day: Money = Field(description="drugs, supplies, catering and the like, per occupied bed day")
+    non_pay_per_ae_attendance: Money
+    fixed_costs_per_bed: Money = Field(description="estates, overheads and capital charges per open bed a year")
+    ed_clinician_cost: Money = Field(description="cost a year of one rostered A&E clinician post (24/7 cover)")
+    deficit_trigger: float = Field(0.005, ge=0, description="forecast deficit, as a share of income, that triggers the rules")
+    budget_rules: list[BudgetRule] = Field(description="applied in this order, one more each month the deficit persists")
+    beds_closed_per_month: Probability = Field(0.02, description="close_beds: share of beds closed each month applied")
+    posts_cut: Probability = Field(0.03, description="cut_posts: share of posts made redundant")
+    notice_months: int = Field(3, ge=0, le=24, description="cut_posts: months from decision to the post going")
+    redundancy_cost_per_fte: Money = Field(30_000)
+    redundancy_centrally_funded: bool = Field(False, description="if false, the trust pays redundancy from its budget")
+    cost_improvement_achievable: Probability = Field(
+        0.016, description="most that can be delivered a year (ONS/CHE York: 0.8-1.6%); the rest is not achieved")
+    nurses_per_occupied_bed_reference: float = Field(gt=0, description="staffing at which length of stay is as configured")
+    los_elasticity: float = Field(0.3, ge=0, description="length of stay x (nurses per occupied bed / reference) ^ -elasticity")
+    harm_per_1000_bed_days: Money = Field(description="falls, pressure ulcers and other harm at reference staffing")
+    harm_elasticity: float = Field(1.0, ge=0, description="harm x (staffing / reference) ^ -elasticity")
+
+
+class Tariff(Strict):
+    """National prices paid under activity-based contracts (NHS reference costs)."""
+
+    ae_attendance: Money
+    non_elective_episode: Money
+    excess_bed_day: Money
+    excess_after_days: float = Field(5.0, ge=0)
+    elective_inpatient: Money
+
+
+class ICB(Strict):
+    """The integrated care board: allocation, contracts, and a duty to break even.
+
+    Contracts start, in the first financial year, at each provider's planned cost; every new year
+    they are uplifted by ``allocation_growth`` less the ``efficiency_asked`` (mandated savings),
+    while providers' costs rise by ``cost_growth`` less what efficiency they actually achieve."""
+
+    allocation_per_head: Money = Field(description="allocation a year per person for the services modelled")
+    allocation_growth: Rate = Field(description="growth of the allocation a year (cash)")
+    cost_growth: Rate = Field(description="pay and price inflation a year faced by every provider")
+    efficiency_asked: Probability = Field(description="savings a year built into contract prices")
+    acute_contract: Literal["block", "activity"] = "block"
+    tariff: Tariff
+    better_care_fund_per_head: Money = Field(description="NHS money a year per person pooled with the council")
+    left_shift_per_year: Probability = Field(0.0, description="share of the acute contract moved to community each year")
+    pooled_budget: bool = Field(False, description="one pooled health and care budget: the ICB covers council overspends")
+
+
+class GeneralPractice(Strict):
+    """GP partners and their workforce: retirement and recruitment move slots month by month."""
+
+    cost_per_gp_fte: Money
+    cost_per_other_appointment: Money
+    retirement_per_year: Probability
+    recruitment_per_year: float = Field(ge=0, description="new GP FTE a year per 1,000 people, when funded")
+
+
+class CommunityProvider(Strict):
+    """Community health services: staff costs per unit of each capacity."""
+
+    cost_per_virtual_ward_bed: Money
+    cost_per_intermediate_care_bed: Money
+    cost_per_reablement_place: Money
+    cost_per_urgent_response_place: Money
+    invest_surplus: bool = Field(True, description="spend any funding above cost (e.g. a left shift) on more capacity")
+
+
+class LocalAuthority(Strict):
+    """The council's adult social care. It buys, within its budget, home care packages and care
+    home places for the people it funds (self-funders buy their own from the same market), and
+    tightens its eligibility threshold when it still overspends."""
+
+    social_care_budget: Money = Field(description="net budget a year before the Better Care Fund")
+    budget_growth: Rate
+    home_care_week: Money = Field(description="price of a home care package a week")
+    care_home_week: Money
+    threshold_step: Probability = Field(0.05, description="how far the eligibility threshold moves in one decision")
+    threshold_bounds: tuple[float, float] = (0.0, 0.9)
+
+
+class Regulator(Strict):
+    """NHS England: targets, reviews and interventions."""
+
+    ae_4h_target: Probability = 0.78
+    review_months: list[Annotated[int, Field(ge=1, le=12)]] = [6, 12]
+    deficit_intervention: bool = Field(True, description="a system forecasting a deficit at review must add cost improvement")
+    extra_cost_improvement: Probability = 0.01
+
+
+class Organisations(Strict):
+    """All the organisations of the system and their rules."""
+
+    icb: ICB
+    acute_trust: AcuteTrust
+    general_practice: GeneralPractice
+    community_provider: CommunityProvider
+    local_authority: LocalAuthority
+    regulator: Regulator = Field(default_factory=Regulator)

@@ -1,0 +1,50 @@
+"""GP practices of one locality (a primary care network): GPs retire, new ones are recruited
+when the practices can afford them, and GP FTE sets the appointment slots patients book."""
+
+from __future__ import annotations
+
+from agents.organisation import Organisation
+
+
+class GeneralPractice(Organisation):
+    kind = "general_practice"
+
+    def __init__(self, model, name: str, locality: int, cfg):
+        super().__init__(model, name)
+        self.cfg = cfg
+        self.locality = locality
+        pc = model.primary_care
+        self.people = float(pc.people[locality])
+        self.inflation = 1.0
+
+    @property
+    def gp_fte(self) -> float:
+        return float(self.model.primary_care.gp_fte[self.locality])
+
+    def _other_appointments_a_year(self) -> float:
+        pc = self.model.primary_care
+        return float(pc.other_per_day[self.locality]) * len(pc.cfg.working_days) * 52.18
+
+    def planned_cost(self) -> float:
+        return (self.gp_fte * self.cfg.cost_per_gp_fte
+                + self._other_appointments_a_year() * self.cfg.cost_per_other_appointment) * self.inflation
+
+    def act(self) -> None:
+        hs = self.model
+        if hs.month and hs.month % 12 == 0:
+            self.inflation *= 1 + hs.organisations.icb.cost_growth
+        pc = hs.primary_care
+        retiring = self.gp_fte * self.cfg.retirement_per_year / 12
+        months = self.months_this_year()
+        affordable = not months or self.ledger.forecast_year_end(months) >= -0.005 * self.planned_cost()
+        recruits = self.cfg.recruitment_per_year * self.people / 1000 / 12 if affordable else 0.0
+        pc.gp_fte[self.locality] = max(self.gp_fte - retiring + recruits, 0.0)
+        if not affordable and months:
+            self.decide("stop recruiting GPs", "forecast year-end deficit", forecast_surplus=self.ledger.forecast_year_end(months),
+                        gp_fte=self.gp_fte)
+
+    def account(self, month: int, activity) -> None:
+        share = activity.days / 365.25
+        self.ledger.book(month, "pay", self.gp_fte * self.cfg.cost_per_gp_fte * self.inflation * share)
+        self.ledger.book(month, "non_pay", self._other_appointments_a_year() * self.cfg.cost_per_other_appointment
+                         * self.inflation * share)

@@ -1,0 +1,74 @@
+"""The council's adult social care: buys home care and care home places within its budget."""
+
+from __future__ import annotations
+
+from agents.organisation import Organisation
+
+WEEK_DAYS = 7.0
+
+
+class LocalAuthority(Organisation):
+    """Funds care for people whose need passes its eligibility threshold. Each month it buys as
+    many packages and places for them as its budget (council money plus the Better Care Fund)
+    affords, beside those self-funders buy, and tightens eligibility while it still overspends."""
+
+    kind = "local_authority"
+
+    def __init__(self, model, name: str, cfg):
+        super().__init__(model, name)
+        self.cfg = cfg
+        sc = model.social_care
+        self.self_funder_share = sc.cfg.self_funder_share
+        self.budget = cfg.social_care_budget
+        self.inflation = 1.0
+        # market places bought by self-funders stay; the council buys the rest
+        self.self_funded = {"home_care": sc.home_care.capacity * self.self_funder_share,
+                            "care_homes": sc.care_homes.capacity * self.self_funder_share}
+        self.prices = {"home_care": cfg.home_care_week, "care_homes": cfg.care_home_week}
+        planned = {k: sc.capacities()[k].capacity - v for k, v in self.self_funded.items()}
+        self.mix = {k: planned[k] * self.prices[k] for k in planned}  # planned spend a week, by service
+
+    def act(self) -> None:
+        hs, cfg = self.model, self.cfg
+        if hs.month and hs.month % 12 == 0:
+            self.inflation *= 1 + hs.organisations.icb.cost_growth
+            self.budget *= 1 + cfg.budget_growth
+        funds = self.budget + hs.icb.better_care_fund  # a year
+        weekly = funds / 52.18
+        total_mix = sum(self.mix.values())
+        caps = hs.social_care.capacities()
+        for service, cap in caps.items():
+            affordable = weekly * self.mix[service] / total_mix / (self.prices[service] * self.inflation)
+            new = int(affordable + self.self_funded[service])
+            if new != cap.capacity:
+                self.decide("commission care", "places the budget affords", service=service,
+                            before=cap.capacity, after=new, budget_a_year=funds)
+                cap.set_capacity(new)
+        months = self.months_this_year()
+        if months:
+            forecast = self.ledger.forecast_year_end(months)
+            sc = hs.social_care
+            low, high = cfg.threshold_bounds
+            if forecast < -0.01 * funds and sc.eligibility_threshold < high:
+                sc.eligibility_threshold = min(sc.eligibility_threshold + cfg.threshold_step, high)
+                self.decide("tighten eligibility", "forecast overspend", forecast_surplus=forecast,
+                            threshold=sc.eligibility_threshold)
+            elif forecast > 0.03 * funds and sc.eligibility_threshold > low:
+                sc.eligibility_threshold = max(sc.eligibility_threshold - cfg.threshold_step, low)
+                self.decide("relax eligibility", "forecast underspend", forecast_surplus=forecast,
+                            threshold=sc.eligibility_threshold)
+
+    def account(self, month: int, activity) -> None:
+        """The council pays for the places it commissions (used or not), and for any extra
+        people it has to keep placed when it has cut commissioning below what is in use."""
+        self.ledger.book(month, "council_budget", self.budget * activity.days / 365.25)
+        spend = 0.0
+        for s, price in self.prices.items():
+            paid_days = max(activity.capacity_days[s] - self.self_funded[s] * activity.days,
+                            activity.place_days[s] * (1 - self.self_funder_share))
+            spend += max(paid_days, 0.0) * price * self.inflation / WEEK_DAYS
+        self.ledger.book(month, "care_purchased", spend)
+        hs = self.model
+        if hs.organisations.icb.pooled_budget:
+            overspend = -self.ledger.surplus(month)
+            hs.icb.cover_council_overspend(month, overspend)

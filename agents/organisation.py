@@ -1,0 +1,57 @@
+"""What every organisation has: a name, a ledger, and a voice in the decision log."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+
+from agents.ledger import Ledger
+
+if TYPE_CHECKING:
+    from sim.model import HealthSystem
+
+
+class Organisation(mesa.Agent):
+    """A Mesa agent that holds money and explains what it does."""
+
+    kind = "organisation"
+
+    def __init__(self, model: HealthSystem, name: str):
+        super().__init__(model)
+        self.name = name
+        self.ledger = Ledger(name)
+
+    @property
+    def hs(self) -> HealthSystem:
+        return self.model
+
+    def decide(self, action: str, reason: str, **figures) -> None:
+        """Record an action with the figures it was based on (the decision log)."""
+        self.model.decisions.append({
+            "month": self.model.calendar.month_labels[self.model.month] if self.model.month < self.model.months else "",
+            "month_index": self.model.month,
+            "organisation": self.name,
+            "kind": self.kind,
+            "action": action,
+            "reason": reason,
+            "figures": "; ".join(f"{k}={_fmt(v)}" for k, v in figures.items()),
+        })
+
+    def months_this_year(self) -> list[int]:
+        """Reporting months of the current financial year already run."""
+        done = self.model.month
+        start = done - (done % 12)
+        return list(range(start, done))
+
+    def act(self) -> None:  # pragma: no cover - every organisation overrides
+        """Read last month's figures, apply the budget rules, set capacities."""
+
+    def account(self, month: int) -> None:  # pragma: no cover - every organisation overrides
+        """Book the month's money once the month's patients have been seen."""
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
+    return str(v)

@@ -1,0 +1,75 @@
+"""What the data collector records about each organisation every month, and the tables made
+from it: ledgers, the decision log and organisation KPIs."""
+
+from __future__ import annotations
+
+import math
+
+import mesa
+import pandas as pd
+
+
+def _maybe(attr: str):
+    def get(agent):
+        value = getattr(agent, attr, None)
+        if callable(value):
+            value = value()
+        return math.nan if value is None else value
+    return get
+
+
+def collector() -> mesa.DataCollector:
+    month = lambda a: a.model.month  # noqa: E731 - the month being accounted
+    return mesa.DataCollector(
+        model_reporters={"month": lambda m: m.calendar.month_labels[m.month]},
+        agent_reporters={
+            "organisation": "name",
+            "kind": "kind",
+            "income": lambda a: a.ledger.income(month(a)),
+            "spending": lambda a: a.ledger.spending(month(a)),
+            "surplus": lambda a: a.ledger.surplus(month(a)),
+            "forecast_year_end": lambda a: a.ledger.forecast_year_end(a.months_this_year() + [month(a)]),
+            "staff_in_post": _maybe("staff_in_post"),
+            "agency_fte": _maybe("agency_fte"),
+            "beds_open": lambda a: a.ward.base_beds if hasattr(a, "ward") else math.nan,
+            "los_multiplier": _maybe("los_multiplier"),
+            "harm_events": _maybe("harm_events"),
+            "gp_fte": _maybe("gp_fte"),
+            "eligibility_threshold": lambda a: (a.model.social_care.eligibility_threshold
+                                                if a.kind == "local_authority" else math.nan),
+        },
+    )
+
+
+def organisation_table(hs) -> pd.DataFrame:
+    """One row per organisation per month."""
+    if hs.organisations is None:
+        return pd.DataFrame()
+    df = hs.datacollector.get_agent_vars_dataframe().reset_index()
+    labels = hs.datacollector.get_model_vars_dataframe()["month"].tolist()
+    df["month"] = [labels[s - 1] if 0 < s <= len(labels) else "" for s in df["Step"]]
+    return df.drop(columns=["AgentID"]).rename(columns={"Step": "step"})
+
+
+def ledger_table(hs) -> pd.DataFrame:
+    if hs.organisations is None:
+        return pd.DataFrame(columns=["organisation", "month", "category", "amount"])
+    frames = [o.ledger.frame() for o in hs.order]
+    df = pd.concat(frames, ignore_index=True)
+    df["month"] = [hs.calendar.month_labels[m] for m in df["month"]]
+    return df
+
+
+def decision_table(hs) -> pd.DataFrame:
+    return pd.DataFrame(hs.decisions, columns=["month", "month_index", "organisation", "kind", "action", "reason",
+                                               "figures"])
+
+
+def finance_summary(hs) -> pd.DataFrame:
+    """Income, spending and surplus of each organisation over the run."""
+    if hs.organisations is None:
+        return pd.DataFrame()
+    months = range(hs.month)
+    rows = [(o.name, o.kind, o.ledger.total(months, "income"), o.ledger.total(months, "spending"),
+             o.ledger.total(months)) for o in hs.order]
+    return pd.DataFrame(rows, columns=["organisation", "kind", "income", "spending", "surplus"])

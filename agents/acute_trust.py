@@ -104,13 +104,13 @@ class AcuteTrust(Organisation):
         self._set_capacity()
 
     def _staff_turnover(self, month: int) -> None:
-        for group, s in self.staff.items():
+        for s in self.staff.values():
             g = s.cfg
             leavers = s.in_post * g.turnover_per_year / 12
             recruits = 0.0 if self.frozen else max(s.establishment - s.in_post, 0) * g.recruitment_per_month
             s.in_post = max(s.in_post - leavers + recruits, 0.0)
             s.agency = max(s.establishment - s.in_post, 0) * g.agency_cover
-        for due, group, fte in [c for c in self.pending_cuts if c[0] <= month]:
+        for _due, group, fte in [c for c in self.pending_cuts if c[0] <= month]:
             s = self.staff[group]
             gone = min(fte, s.in_post)
             s.in_post -= gone

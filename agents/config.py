@@ -81,6 +81,8 @@ class ICB(Strict):
     allocation_growth: Rate = Field(description="growth of the allocation a year (cash)")
     cost_growth: Rate = Field(description="pay and price inflation a year faced by every provider")
     efficiency_asked: Probability = Field(description="savings a year built into contract prices")
+    first_year_savings: Probability = Field(
+        0.0, description="first-year contracts are set this far below providers' planned cost (mandated savings)")
     acute_contract: Literal["block", "activity"] = "block"
     tariff: Tariff
     better_care_fund_per_head: Money = Field(description="NHS money a year per person pooled with the council")

@@ -16,6 +16,7 @@ class GeneralPractice(Organisation):
         pc = model.primary_care
         self.people = float(pc.people[locality])
         self.inflation = 1.0
+        self.recruiting = True
 
     @property
     def gp_fte(self) -> float:
@@ -39,9 +40,11 @@ class GeneralPractice(Organisation):
         affordable = not months or self.ledger.forecast_year_end(months) >= -0.005 * self.planned_cost()
         recruits = self.cfg.recruitment_per_year * self.people / 1000 / 12 if affordable else 0.0
         pc.gp_fte[self.locality] = max(self.gp_fte - retiring + recruits, 0.0)
-        if not affordable and months:
-            self.decide("stop recruiting GPs", "forecast year-end deficit", forecast_surplus=self.ledger.forecast_year_end(months),
-                        gp_fte=self.gp_fte)
+        if affordable != self.recruiting:
+            self.recruiting = affordable
+            self.decide("recruit GPs" if affordable else "stop recruiting GPs",
+                        "forecast year-end surplus" if affordable else "forecast year-end deficit",
+                        forecast_surplus=self.ledger.forecast_year_end(months), gp_fte=self.gp_fte)
 
     def account(self, month: int, activity) -> None:
         share = activity.days / 365.25

@@ -25,10 +25,12 @@ class ICB(Organisation):
         self.year = 0
 
     def set_first_contracts(self, providers) -> None:
+        cut = self.cfg.first_year_savings
         for p in providers:
-            self.contracts[p.name] = p.planned_cost()
-            self.decide("set contract", "first year: the provider's planned cost", provider=p.name,
-                        annual_value=self.contracts[p.name])
+            planned = p.planned_cost()
+            self.contracts[p.name] = planned * (1 - cut)
+            self.decide("set contract", "first year: the provider's planned cost less mandated savings",
+                        provider=p.name, planned_cost=planned, savings=cut, annual_value=self.contracts[p.name])
 
     def act(self) -> None:
         hs = self.model

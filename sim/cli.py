@@ -106,11 +106,12 @@ def cmd_run(args, out: Console, err: Console) -> int:
     tables = outputs.collect(hs)
     info = outputs.manifest(hs, seconds)
     outputs.write(target, tables, info, cfg.model_dump(mode="json", by_alias=True))
-    _print_summary(out, cfg, hs, tables["summary"].set_index("kpi"), seconds, target)
+    _print_summary(out, cfg, hs, tables, seconds, target)
     return 0
 
 
-def _print_summary(out: Console, cfg: Config, hs, summary, seconds: float, target: Path) -> None:
+def _print_summary(out: Console, cfg: Config, hs, tables, seconds: float, target: Path) -> None:
+    summary = tables["summary"].set_index("kpi")
     table = Table(title=f"{cfg.name}: {hs.calendar.month_labels[0]} to {hs.calendar.month_labels[-1]}, "
                         f"seed {hs.seed} ({cfg.population:,} people)")
     table.add_column("KPI")
@@ -123,7 +124,28 @@ def _print_summary(out: Console, cfg: Config, hs, summary, seconds: float, targe
         published = "" if math.isnan(row.get("low", math.nan)) else f"{_fmt(fmt, row['low'])} to {_fmt(fmt, row['high'])}"
         table.add_row(label, _fmt(fmt, row["value"]), published)
     out.print(table)
+    if "finances" in tables:
+        _print_finances(out, tables["finances"], tables["decisions"])
     out.print(f"Simulated in {seconds:.1f} s. Results in {target}/", highlight=False)
+
+
+def _print_finances(out: Console, finances, decisions) -> None:
+    table = Table(title="Organisations: money over the run (GBP million) and what they did")
+    for col, justify in (("organisation", "left"), ("income", "right"), ("spending", "right"),
+                         ("surplus", "right"), ("decisions", "left")):
+        table.add_column(col, justify=justify)
+    acted = decisions.groupby("organisation")["action"].agg(lambda a: ", ".join(dict.fromkeys(a)))
+    for row in finances.itertuples():
+        if row.kind == "general_practice":
+            continue
+        table.add_row(row.organisation, f"{row.income / 1e6:,.1f}", f"{row.spending / 1e6:,.1f}",
+                      f"{row.surplus / 1e6:+,.1f}", acted.get(row.organisation, ""))
+    gp = finances[finances.kind == "general_practice"]
+    if len(gp):
+        table.add_row(f"GP practices ({len(gp)})", f"{gp.income.sum() / 1e6:,.1f}", f"{gp.spending.sum() / 1e6:,.1f}",
+                      f"{gp.surplus.sum() / 1e6:+,.1f}",
+                      ", ".join(dict.fromkeys(decisions[decisions.kind == "general_practice"].action)))
+    out.print(table)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -66,7 +66,14 @@ def collect(hs) -> dict[str, pd.DataFrame]:
     summary_table = summary.to_frame()
     calib = calibration_table(summary)
     summary_table = summary_table.join(calib.drop(columns="simulated"), how="left")
+    from agents.reporting import decision_table, finance_summary, ledger_table, organisation_table
+
+    organisations = {}
+    if hs.organisations is not None:
+        organisations = {"ledgers": ledger_table(hs), "decisions": decision_table(hs),
+                         "organisations": organisation_table(hs), "finances": finance_summary(hs)}
     return {
+        **organisations,
         "journeys": journeys_table(hs),
         "gp_appointments": appts,
         "census": hs.census(),

@@ -76,7 +76,7 @@ def attend_ucc(hs: HealthSystem, n: Need, ucc: UrgentCareCentre, arrived: float)
         log.finish(pid, End.UCC_DISCHARGED, env.now)
         return
     site = hs.routes.ed_from_site[ucc.site]
-    yield env.timeout(hs.geo.site_minutes[ucc.site, site] + n.d_triage)
+    yield env.timeout(hs.geo.site_travel[ucc.site][site] + n.d_triage)
     log.t_seen[pid] = log.t_decision[pid] = log.t_ed_departure[pid] = float("nan")
     yield from attend(hs, n, hs.eds[site], arrived=env.now - n.d_triage)
 

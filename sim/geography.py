@@ -81,6 +81,10 @@ class Geography:
         for i, site in enumerate(self.sites):
             lengths = nx.single_source_dijkstra_path_length(self.graph, site, weight="minutes")
             self.site_minutes[i] = [lengths[s] for s in self.sites]
+        # The same tables as Python floats for the flows: a numpy scalar in a SimPy delay would
+        # make the event times numpy scalars too, slowing every comparison in the event queue.
+        self.travel = self.minutes.tolist()
+        self.site_travel = self.site_minutes.tolist()
 
     def nearest(self, locality: int, candidates: np.ndarray) -> int:
         """Index of the nearest site among a boolean mask of candidates (ties go to the first)."""

@@ -39,7 +39,10 @@ class GeneralPractice(Organisation):
         months = self.months_this_year()
         affordable = not months or self.ledger.forecast_year_end(months) >= -0.005 * self.planned_cost()
         recruits = self.cfg.recruitment_per_year * self.people / 1000 / 12 if affordable else 0.0
-        pc.gp_fte[self.locality] = max(self.gp_fte - retiring + recruits, 0.0)
+        before = self.gp_fte
+        pc.gp_fte[self.locality] = max(before - retiring + recruits, 0.0)
+        self.decide("GP workforce", "retirements, and recruitment if affordable", retired=retiring, recruited=recruits,
+                    gp_fte_before=before, gp_fte=self.gp_fte)
         if affordable != self.recruiting:
             self.recruiting = affordable
             self.decide("recruit GPs" if affordable else "stop recruiting GPs",

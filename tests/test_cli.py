@@ -83,9 +83,14 @@ def test_run_writes_tables_and_manifest_and_prints_summary(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "A&E 4-hour performance (type 1)" in result.stdout
     assert "published range" in result.stdout
+    assert "Organisations: money over the run" in result.stdout and "city_royal_trust" in result.stdout
     names = {p.name for p in out.iterdir()}
     assert {"journeys.parquet", "gp_appointments.parquet", "census.parquet", "kpis_monthly.parquet",
-            "kpis_by_site.parquet", "summary.parquet", "manifest.json", "config.yaml"} <= names
+            "kpis_by_site.parquet", "summary.parquet", "manifest.json", "config.yaml", "ledgers.parquet",
+            "decisions.parquet", "organisations.parquet", "finances.parquet"} <= names
+    decisions = pd.read_parquet(out / "decisions.parquet")
+    assert {"month", "organisation", "action", "reason", "figures"} <= set(decisions.columns)
+    assert (decisions.action == "set contract").sum() == 14  # 3 trusts, 10 practices, community
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == 3 and manifest["config_name"] == "baseline" and manifest["months"] == 1
     assert len(manifest["config_digest"]) == 16 and manifest["packages"]["simpy"]

@@ -68,4 +68,4 @@ def call(hs: HealthSystem, n: Need):
 
 def deteriorated(hs: HealthSystem, n: Need, at: float):
     """A patient deteriorating at home calls 999 (category 2 at least) and is conveyed."""
-    return call(hs, n._replace(outcome=CONVEY, category=min(n.category, 2))), at
+    return call(hs, n._replace(outcome=CONVEY, category=min(n.category, 2), urc_suitable=False)), at

@@ -3,10 +3,11 @@
 An emergency admission stays for its clinical length of stay (drawn at arrival by acuity and
 frailty; a share go home the same day), then, once medically fit, leaves by its discharge pathway
 (``discharge.leave``), keeping the bed while the next service is full. Overnight stays become fit
-at the ward's discharge hour the following morning, as discharges cluster in the day.
+at the ward's discharge hour (``discharge.fit_hour``), as discharges cluster in the day.
 
-Electives are booked for a morning admission; if no bed is free then (after any beds held back
-for emergencies), the operation is cancelled on the day and the patient goes back on the list.
+Electives are booked for admission at ``beds.elective_admission_hour``, into ring-fenced elective
+beds first, then general beds; if none is free then (after any beds held back for emergencies),
+the operation is cancelled on the day (cancelled patients are counted, not rebooked).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class Ward:
         self.elective_admitted = 0
 
     def escalate(self, extra: int, trigger: int) -> None:
-        """Morning bed check: open escalation beds while patients queue for a bed, close them (as
+        """Daily (midnight) bed check: open escalation beds while patients queue for a bed, close them (as
         their patients leave) once nobody waits and occupancy is back under the base."""
         if not self.escalated and self.beds.queue_length >= trigger and extra > 0:
             self.escalated, self.escalation_beds = True, extra

@@ -174,7 +174,7 @@ class NeedMaker:
         d_handover = amb.handover_minutes.ppf(u[:, 25])
         d_clear = amb.clear_minutes.ppf(u[:, 26])
         urc_suitable = u[:, 27] < amb.urgent_community_response_share
-        d_urc = com.urgent_response_days.ppf(u[:, 27]) * MINUTES_PER_DAY
+        d_urc = com.urgent_response_days.ppf(u[:, 31]) * MINUTES_PER_DAY
 
         ids = log.new_block(n)
         sl = slice(ids[0], ids[-1] + 1)
@@ -184,6 +184,7 @@ class NeedMaker:
         log.frail[sl] = frail
         log.suitable_ooh[sl] = suitable
         log.t_arrival[sl] = t
+        log.acuity[sl] = acuity
         if entry == Entry.AMBULANCE_CALL:
             log.category[sl] = category
         if previous is not None:

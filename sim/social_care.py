@@ -45,11 +45,19 @@ class SocialCare:
         return ok
 
     def prefill(self, rng: np.random.Generator) -> None:
-        """Fill the market to its initial occupancy with clients part-way through their care."""
+        """Fill the market to its initial occupancy with clients part-way through their care.
+
+        In a steady state the people in care at a given moment are biased towards long stays
+        (a long stay is more likely to be under way), and each is a uniform fraction of the way
+        through it: so stays are drawn length-biased, then a uniform share of each remains."""
         for capacity, dist in ((self.home_care, self.cfg.home_care_package_days),
                                (self.care_homes, self.cfg.care_home_stay_days)):
             n = int(round(capacity.capacity * self.cfg.initial_occupancy))
-            stays = dist.sample(rng, n) * rng.random(n) * MINUTES_PER_DAY
+            if n == 0:
+                continue
+            pool = dist.sample(rng, 8 * n)
+            stays = rng.choice(pool, size=n, p=pool / pool.sum())
+            stays = stays * rng.random(n) * MINUTES_PER_DAY
             for stay in stays.tolist():
                 self._hold(capacity, stay)
 

@@ -65,6 +65,39 @@ def decision_table(hs) -> pd.DataFrame:
                                                "figures"])
 
 
+def finance_kpis(hs) -> dict[str, float]:
+    """Money and staff over the reported months, a year's worth (pounds a year per head where
+    named so), for experiments: what the system costs and who is in deficit."""
+    if hs.organisations is None:
+        return {}
+    months = range(hs.month)
+    years = max(len(months), 1) / 12
+    people = float(hs.cfg.population)
+
+    def spent(orgs):
+        return sum(o.ledger.total(months, "spending") for o in orgs) / years
+
+    def surplus(orgs):
+        return sum(o.ledger.total(months) for o in orgs) / years
+
+    providers = [*hs.providers, hs.council]
+    return {
+        "cost_per_head": spent(providers) / people,
+        "acute_spending": spent(hs.trusts),
+        "community_spending": spent([hs.community_provider]),
+        "primary_care_spending": spent(hs.practices),
+        "social_care_spending": spent([hs.council]),
+        "icb_surplus": surplus([hs.icb]),
+        "trusts_surplus": surplus(hs.trusts),
+        "council_surplus": surplus([hs.council]),
+        "system_surplus": surplus([*hs.nhs_organisations, hs.council]),
+        "trust_staff_in_post": sum(t.staff_in_post() for t in hs.trusts),
+        "beds_open": sum(t.ward.base_beds + t.ward.elective_beds.capacity for t in hs.trusts),
+        "harm_events": sum(t.harm_events for t in hs.trusts) / years,
+        "redundancy_costs": sum(t.ledger.amount(m, "one_off") for t in hs.trusts for m in months) / years,
+    }
+
+
 def finance_summary(hs) -> pd.DataFrame:
     """Income, spending and surplus of each organisation over the run."""
     if hs.organisations is None:

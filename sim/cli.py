@@ -2,6 +2,7 @@
 
     icsim run CONFIG [--seed N] [--months M] [--out DIR]
     icsim validate CONFIG
+    icsim experiment EXPERIMENT [--replications N] [--workers N] [--out DIR]
 
 A config that cannot be used is reported one problem per line, each naming its field, with exit
 code 2 and nothing written.
@@ -148,6 +149,46 @@ def _print_finances(out: Console, finances, decisions) -> None:
     out.print(table)
 
 
+def cmd_experiment(args, out: Console, err: Console) -> int:
+    from experiments.config import load_experiment
+
+    if args.replications is not None and args.replications < 2:
+        err.print("error: --replications: must be >= 2 (a confidence interval needs two)")
+        return EXIT_BAD_INPUT
+    if args.workers is not None and args.workers < 1:
+        err.print("error: --workers: must be >= 1")
+        return EXIT_BAD_INPUT
+    try:
+        exp = load_experiment(args.experiment)
+    except ConfigError as exc:
+        err.print(f"[bold red]error:[/] {exc.source}: the experiment cannot be used", highlight=False)
+        for problem in exc.problems:
+            err.print(f"  {problem}", markup=False, highlight=False)
+        return EXIT_BAD_INPUT
+    from experiments import analysis, report
+    from experiments.runner import run_experiment
+
+    spec = exp.spec
+    target = Path(args.out) if args.out else Path("results") / "experiments" / spec.name
+    n = spec.replications if args.replications is None else args.replications
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
+               TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
+        task = progress.add_task(spec.name, total=n * len(spec.scenarios))
+        results = run_experiment(exp, n, args.workers, progress=lambda done, total: progress.update(task, completed=done))
+    summary = analysis.summarise(results, spec.baseline, spec.kpis)
+    judged = report.verdict(summary, exp)
+    report.write(target, exp, results, summary, judged)
+    table = Table(title=f"{spec.name}: {spec.claim}")
+    for col in ("question", "answer", "evidence"):
+        table.add_column(col)
+    for row in judged.itertuples():
+        table.add_row(row.question, row.answer, row.evidence)
+    out.print(table)
+    out.print(f"Report: {target / 'report.md'}", highlight=False)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="icsim", description="Simulate an NHS Integrated Care System.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -160,6 +201,12 @@ def build_parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="check a config and say what it describes")
     val.add_argument("config")
     val.set_defaults(func=cmd_validate)
+    exp = sub.add_parser("experiment", help="run scenarios x replications and write a report with a verdict")
+    exp.add_argument("experiment", help="experiment YAML, e.g. experiments/forty_percent.yaml")
+    exp.add_argument("--replications", type=int, help="replications per scenario (default: the experiment's)")
+    exp.add_argument("--workers", type=int, help="processes to run in parallel (default: one per core)")
+    exp.add_argument("--out", help="report directory (default: results/experiments/NAME)")
+    exp.set_defaults(func=cmd_experiment)
     return parser
 
 

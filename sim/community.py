@@ -39,6 +39,7 @@ class CommunityServices:
         self.reablement = Capacity(env, cfg.reablement_caseload)
         self.diverted = 0
         self.diversion_refused = 0  # diversions wanted but no virtual ward bed free
+        self.recognised_unsuitable = 0  # diversions stopped because the patient was seen to need hospital
         self.urgent_responses = 0
 
     def capacities(self) -> dict[str, Capacity]:
@@ -64,6 +65,9 @@ def urgent_response(hs: HealthSystem, n: Need) -> bool:
 def divert(hs: HealthSystem, n: Need) -> bool:
     """Apply the diversion policy to a decision to admit: True if the patient goes to a virtual ward."""
     if n.u_divert >= hs.cfg.community.admission_diversion_share:
+        return False
+    if n.recognised_unsuitable:  # the clinician sees this patient needs hospital after all
+        hs.community.recognised_unsuitable += 1
         return False
     if hs.community.virtual_ward.free <= 0:
         hs.community.diversion_refused += 1

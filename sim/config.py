@@ -335,6 +335,8 @@ class Community(Strict):
     admission_diversion_share: Probability = Field(0.0, description="share of decisions to admit sent to a virtual ward instead")
     suitable_share: Probability = Field(description="share of admitted patients truly suitable for out-of-hospital care")
     suitable_share_frail: Probability
+    assessment_accuracy: Probability = Field(
+        0.0, description="share of unsuitable patients a clinician recognises, and admits, when the policy would divert them")
     deterioration_probability_unsuitable: Probability
     deterioration_days: Distribution
     deteriorated_los_multiplier: NonNegFloat = 1.3
@@ -414,6 +416,9 @@ class ConfigError(Exception):
         self.source = source
         self.problems = problems
         super().__init__(f"{source}: " + "; ".join(problems))
+
+    def __reduce__(self):  # picklable, so a worker process can report it
+        return ConfigError, (self.source, self.problems)
 
 
 def deep_merge(base: Any, patch: Any) -> Any:

@@ -43,6 +43,7 @@ class Need(NamedTuple):
     admit: bool
     refer_community: bool
     u_divert: float
+    recognised_unsuitable: bool
     deteriorates: bool
     d_deteriorate: float
     zero_day: bool
@@ -86,10 +87,13 @@ def _per_value(values: np.ndarray, dists: dict, u: np.ndarray) -> np.ndarray:
 class NeedMaker:
     """Turns arrival times and population cells into journeys with all their needs."""
 
-    def __init__(self, cfg: Config, cells: Cells, log: JourneyLog):
+    def __init__(self, cfg: Config, cells: Cells, log: JourneyLog, extra: np.random.Generator):
         self.cfg = cfg
         self.cells = cells
         self.log = log
+        # Attributes added after the first 32 come from their own stream, drawn in the same order,
+        # so that adding them did not change any patient's earlier attributes.
+        self.extra = extra
         ae = cfg.ae
         self.admit_logit = {a: np.log(p / (1 - p)) if 0 < p < 1 else (np.inf if p >= 1 else -np.inf)
                             for a, p in ae.admit_probability.items()}
@@ -134,6 +138,9 @@ class NeedMaker:
         admit = (u[:, 7] < p_admit) | forced_admit
         refer_community = u[:, 8] < cfg.ae.community_referral_share
         u_divert = u[:, 9]
+        x = self.extra.random((n, 8))
+        # a diverted patient who is not suitable is recognised (and admitted) with this probability
+        recognised = ~suitable & (x[:, 0] < com.assessment_accuracy)
         deteriorates = ~suitable & (u[:, 10] < com.deterioration_probability_unsuitable)
         d_deteriorate = np.maximum(com.deterioration_days.ppf(u[:, 11]), 1.0) * MINUTES_PER_DAY
 
@@ -191,7 +198,7 @@ class NeedMaker:
             log.previous[sl] = previous
 
         cols = (ids, cell, locality, old, frail, category, outcome, acuity, suitable, d_triage, d_assess, d_results,
-                d_assess_ucc, ucc_transfer, admit, refer_community, u_divert, deteriorates,
+                d_assess_ucc, ucc_transfer, admit, refer_community, u_divert, recognised, deteriorates,
                 d_deteriorate, zero_day, d_los, d_virtual_ward, pathway, p1_reablement, u_need,
                 self_funder, after * MINUTES_PER_DAY, d_arrange, d_turnaround, u_readmit, d_readmit, d_mobilise, d_scene,
                 d_on_scene, d_handover, d_clear, urc_suitable, d_urc)

@@ -53,7 +53,9 @@ def call(hs: HealthSystem, n: Need):
                    env.now)
         return
     site = hs.routes.ed_site[n.locality]
-    yield env.timeout(n.d_on_scene + hs.geo.travel[n.locality][site] / speedup)  # treat, then convey
+    drive = hs.geo.travel[n.locality][site] / speedup
+    log.conveyance_minutes[pid] = drive
+    yield env.timeout(n.d_on_scene + drive)  # treat, then convey
     ed = hs.eds[site]
     log.ed_site[pid] = site
     log.t_ed_arrival[pid] = env.now

@@ -64,6 +64,7 @@ def attend_ucc(hs: HealthSystem, n: Need, ucc: UrgentCareCentre, arrived: float)
     env, log, pid = hs.env, hs.log, n.pid
     log.ucc_site[pid] = ucc.site
     log.t_ed_arrival[pid] = arrived
+    log.travel_minutes[pid] = hs.geo.travel[n.locality][ucc.site]
     wait = ucc.clinicians.request(n.acuity)
     if wait:
         yield wait
@@ -109,6 +110,7 @@ def attend(hs: HealthSystem, n: Need, ed: EmergencyDepartment, arrived: float | 
     if arrived is not None:
         log.ed_site[pid] = ed.site
         log.t_ed_arrival[pid] = arrived
+        log.travel_minutes[pid] = hs.geo.travel[n.locality][ed.site]
         if n.acuity <= hs.cfg.ae.majors_acuity_max:
             has_cubicle = yield from find_cubicle(hs, ed, n, hs.cfg.ae.corridor_care_after_minutes)
     wait = ed.clinicians.request(n.acuity)

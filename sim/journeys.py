@@ -58,6 +58,8 @@ COLUMNS: dict[str, tuple[str, float | int]] = {
     "acuity": ("i1", 0),
     "t_arrival": ("f8", np.nan),
     "t_response": ("f8", np.nan),
+    "conveyance_minutes": ("f4", np.nan),  # driving from the scene to A&E
+    "travel_minutes": ("f4", np.nan),  # from home to the A&E or urgent care centre attended
     "ed_site": ("i2", -1),
     "ucc_site": ("i2", -1),
     "t_ed_arrival": ("f8", np.nan),

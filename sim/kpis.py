@@ -60,6 +60,7 @@ def measure(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: 
     out["ae_12h_from_arrival_share"] = _share(in_ae[type1] > TWELVE_HOURS)
     out["ae_type1_admitted_share"] = _share(at_ae.admitted[type1])
     out["ae_corridor_care_share"] = _share(at_ae.corridor[type1])
+    out["ae_travel_minutes_mean"] = _mean(at_ae.travel_minutes)  # home to A&E for those who came themselves
     urgent = at_ae[type1 & (at_ae.acuity <= 2)]
     out["time_to_treatment_urgent_minutes"] = _mean(urgent.t_seen - urgent.t_ed_arrival)
     admitted = at_ae[type1 & at_ae.admitted & at_ae.t_decision.notna()]
@@ -79,6 +80,7 @@ def measure(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: 
     conveyed = calls[calls.t_ed_arrival.notna()]
     handover = conveyed.t_handover - conveyed.t_ed_arrival
     out["handover_mean_minutes"] = _mean(handover)
+    out["conveyance_minutes_mean"] = _mean(conveyed.conveyance_minutes)
     out["handover_over_60min_share"] = _share(handover.dropna() > 60)
     out["handover_hours_lost_per_1000"] = float(np.nansum(np.clip(handover - 15, 0, None))) / 60 * per_1000_year
 

@@ -47,7 +47,7 @@ class Experiment(BaseModel):
     months: int = Field(12, ge=1, le=240)
     seed: int = Field(1000, ge=0)
     kpis: list[str] = Field(min_length=1)
-    scenarios: dict[str, Scenario] = Field(min_length=2)
+    scenarios: dict[str, Scenario] = Field(min_length=1)
     verdict: str | None = Field(None, description="module (e.g. experiments.forty_percent) whose verdict() judges the claim")
 
     @model_validator(mode="after")

@@ -98,14 +98,13 @@ def measure(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: 
     out["elective_admissions_per_1000"] = int(electives.admitted.sum()) * per_1000_year
     out["elective_cancelled_share"] = _share(electives.end == End.ELECTIVE_CANCELLED)
     beds = census[census.service == "acute_beds"]
-    if len(beds):
-        daily = beds.groupby("day")[["occupied", "capacity", "delayed"]].sum()
-        occ = daily.occupied / daily.capacity.where(daily.capacity > 0)
-        out["bed_occupancy_midnight"] = _mean(occ)
-        out["bed_days_over_92pct_share"] = _share(occ > 0.92)
-        out["bed_days_over_95pct_share"] = _share(occ > 0.95)
-        out["delayed_discharges_midnight"] = _mean(daily.delayed)
-        out["delayed_discharge_share_of_beds"] = _mean(daily.delayed / daily.capacity.where(daily.capacity > 0))
+    daily = beds.groupby("day")[["occupied", "capacity", "delayed"]].sum()
+    occ = daily.occupied / daily.capacity.where(daily.capacity > 0)
+    out["bed_occupancy_midnight"] = _mean(occ)
+    out["bed_days_over_92pct_share"] = _share(occ > 0.92)
+    out["bed_days_over_95pct_share"] = _share(occ > 0.95)
+    out["delayed_discharges_midnight"] = _mean(daily.delayed)
+    out["delayed_discharge_share_of_beds"] = _mean(daily.delayed / daily.capacity.where(daily.capacity > 0))
 
     # --- readmissions and harm ------------------------------------------------------------------
     discharged = j[j.end.isin(_DISCHARGED + [End.VIRTUAL_WARD_COMPLETED]) & (j.entry != Entry.ELECTIVE)]
@@ -115,22 +114,20 @@ def measure(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: 
     out["discharged_without_needed_care"] = int((~discharged.care_adequate).sum())
 
     # --- GP ----------------------------------------------------------------------------------------
-    if len(appts):
-        served = appts[appts.served_day >= 0]
-        wait = served.served_day - served.request_day
-        out["gp_appointments_per_1000"] = len(served) * per_1000_year
-        out["gp_wait_mean_days"] = _mean(wait)
-        out["gp_seen_within_14_days_share"] = _share(wait <= 14)
-        out["gp_went_to_ae_instead_per_1000"] = int((appts.outcome == GpOutcome.WENT_TO_AE_INSTEAD).sum()) * per_1000_year
+    served = appts[appts.served_day >= 0]
+    wait = served.served_day - served.request_day
+    out["gp_appointments_per_1000"] = len(served) * per_1000_year if len(appts) else float("nan")
+    out["gp_wait_mean_days"] = _mean(wait)
+    out["gp_seen_within_14_days_share"] = _share(wait <= 14)
+    out["gp_went_to_ae_instead_per_1000"] = (int((appts.outcome == GpOutcome.WENT_TO_AE_INSTEAD).sum()) * per_1000_year
+                                             if len(appts) else float("nan"))
 
     # --- community and social care ---------------------------------------------------------------
     for service in ("virtual_ward", "urgent_community_response", "intermediate_care", "reablement",
                     "home_care", "care_homes", "ambulances"):
         rows = census[census.service == service]
-        if len(rows):
-            cap = rows.capacity.where(rows.capacity > 0)
-            out[f"{service}_utilisation"] = _mean(rows.occupied / cap)
-            out[f"{service}_queue_mean"] = _mean(rows.queue)
+        out[f"{service}_utilisation"] = _mean(rows.occupied / rows.capacity.where(rows.capacity > 0))
+        out[f"{service}_queue_mean"] = _mean(rows.queue)
     return out
 
 

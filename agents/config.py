@@ -10,17 +10,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-Probability = Annotated[float, Field(ge=0, le=1)]
-Money = Annotated[float, Field(ge=0)]
-Rate = Annotated[float, Field(ge=-0.5, le=0.5)]
+from sim.schema import Money, Probability, Rate, Strict
 
 BudgetRule = Literal["freeze_vacancies", "close_beds", "cut_posts", "cost_improvement"]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class StaffGroup(Strict):

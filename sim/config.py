@@ -19,24 +19,17 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from agents.config import Organisations
 from sim.distributions import Distribution, Fixed
+from sim.schema import NonNegFloat, NonNegInt, Probability, Strict
 
 AGE_BANDS: tuple[str, ...] = ("0-17", "18-64", "65-84", "85+")
 AgeBand = Literal["0-17", "18-64", "65-84", "85+"]
 PATHWAYS: tuple[str, ...] = ("P0", "P1", "P2", "P3")
 Pathway = Literal["P0", "P1", "P2", "P3"]
 ACUITIES: tuple[int, ...] = (1, 2, 3, 4, 5)
-
-Probability = Annotated[float, Field(ge=0, le=1)]
-NonNegInt = Annotated[int, Field(ge=0)]
-NonNegFloat = Annotated[float, Field(ge=0)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
 def _complete(mapping: dict, keys: tuple, what: str) -> None:

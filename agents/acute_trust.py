@@ -59,9 +59,6 @@ class AcuteTrust(Organisation):
         self.frozen = False
         self.rules_applied: list[str] = []
         self.pending_cuts: list[tuple[int, str, float]] = []  # (effective month, group, FTE)
-        self.saved_share = 0.0  # share of non-pay saved so far by cost improvement
-        self.saving_rate = 0.0  # a year, once cost improvement is under way
-        self.inflation = 1.0
         self.harm_events = 0
         self.los_multiplier = 1.0
         self.last_occupied = self.beds_planned * OCCUPANCY_PLANNED
@@ -74,7 +71,7 @@ class AcuteTrust(Organisation):
         agency = sum(s.agency * s.cfg.salary * (1 + s.cfg.agency_premium) for s in self.staff.values())
         if self.ed is not None:
             pay += self.ed.rostered * self.cfg.ed_clinician_cost
-        return pay * self.inflation, agency * self.inflation
+        return pay * self.cost_factor, agency * self.cost_factor
 
     def planned_cost(self) -> float:
         """What the first year should cost at planned occupancy: the basis of the first contract."""
@@ -95,10 +92,8 @@ class AcuteTrust(Organisation):
     # --- the month -----------------------------------------------------------------------------
 
     def act(self) -> None:
-        hs = self.model
-        month = hs.month
-        if month and month % 12 == 0:
-            self.inflation *= 1 + hs.organisations.icb.cost_growth
+        month = self.model.month
+        self.new_month()
         self._staff_turnover(month)
         self.apply_budget_rules()
         self._set_capacity()
@@ -116,7 +111,7 @@ class AcuteTrust(Organisation):
             s.in_post -= gone
             s.establishment = max(s.establishment - fte, 0.0)
             s.agency = max(s.establishment - s.in_post, 0) * s.cfg.agency_cover
-            cost = gone * self.cfg.redundancy_cost_per_fte * self.inflation
+            cost = gone * self.cfg.redundancy_cost_per_fte * self.cost_index
             self.ledger.book(month, "one_off", cost)
             if self.cfg.redundancy_centrally_funded:
                 hs = self.model
@@ -173,16 +168,19 @@ class AcuteTrust(Organisation):
             fte = s.establishment * self.cfg.posts_cut
             self.pending_cuts.append((due, group, fte))
             total += fte
-        cost = total * self.cfg.redundancy_cost_per_fte * self.inflation
+        cost = total * self.cfg.redundancy_cost_per_fte * self.cost_index
         self.decide("cut posts", "forecast year-end deficit", forecast_surplus=surplus, fte=total,
                     effective_month_index=due, redundancy_cost=cost,
                     centrally_funded=self.cfg.redundancy_centrally_funded)
 
     def cost_improvement(self, surplus: float, income: float) -> None:
-        asked = self.model.organisations.icb.efficiency_asked + self.model.regulator.extra_cost_improvement
-        self.saving_rate = min(asked, self.cfg.cost_improvement_achievable)
+        """A recovery plan: cost improvement at the most that is achievable, whatever is asked."""
+        org = self.model.organisations
+        asked = org.icb.efficiency_asked + self.model.regulator.extra_cost_improvement
+        before = self.saving_rate
+        self.saving_rate = max(before, min(asked, org.efficiency_achievable))
         self.decide("cost improvement programme", "forecast year-end deficit", asked=asked,
-                    achievable=self.cfg.cost_improvement_achievable, rate=self.saving_rate)
+                    achievable=org.efficiency_achievable, rate_before=before, rate=self.saving_rate)
 
     def _set_capacity(self) -> None:
         """Open the beds the nurses available can staff, up to the target; a bed closes when its
@@ -204,10 +202,9 @@ class AcuteTrust(Organisation):
         self.last_occupied = a.mean_occupied_beds
         pay, agency = self.annual_pay()
         months = activity.days / 365.25 * 12
-        self.saved_share = min(self.saved_share + self.saving_rate / 12, 0.5)
         non_pay = ((a.bed_days * self.cfg.non_pay_per_bed_day + a.ae_attendances * self.cfg.non_pay_per_ae_attendance)
-                   * self.inflation + (self.ward.base_beds + self.ward.elective_beds.capacity)
-                   * self.cfg.fixed_costs_per_bed * self.inflation * months / 12) * (1 - self.saved_share)
+                   + (self.ward.base_beds + self.ward.elective_beds.capacity)
+                   * self.cfg.fixed_costs_per_bed * months / 12) * self.cost_factor
         self.ledger.book(month, "pay", pay * months / 12)
         self.ledger.book(month, "agency", agency * months / 12)
         self.ledger.book(month, "non_pay", non_pay)

@@ -19,12 +19,11 @@ class CommunityProvider(Organisation):
     def __init__(self, model, name: str, cfg):
         super().__init__(model, name)
         self.cfg = cfg
-        self.inflation = 1.0
         self.planned = {k: c.capacity for k, c in model.community.capacities().items()}
 
     def annual_cost(self, capacities: dict[str, float] | None = None) -> float:
         caps = capacities or {k: c.capacity for k, c in self.model.community.capacities().items()}
-        return sum(caps[k] * getattr(self.cfg, f) for k, f in SERVICES.items()) * self.inflation
+        return sum(caps[k] * getattr(self.cfg, f) for k, f in SERVICES.items()) * self.cost_factor
 
     def planned_cost(self) -> float:
         return self.annual_cost(self.planned)
@@ -33,8 +32,7 @@ class CommunityProvider(Organisation):
         """Size every service to what the contract pays for (growing with a left shift, shrinking
         in a squeeze), keeping the mix of services as planned."""
         hs = self.model
-        if hs.month and hs.month % 12 == 0:
-            self.inflation *= 1 + hs.organisations.icb.cost_growth
+        self.new_month()
         funded = hs.icb.contracts[self.name]
         scale = funded / self.annual_cost(self.planned)
         if scale > 1 and not self.cfg.invest_surplus:

@@ -46,8 +46,6 @@ class AcuteTrust(Strict):
     notice_months: int = Field(3, ge=0, le=24, description="cut_posts: months from decision to the post going")
     redundancy_cost_per_fte: Money = Field(30_000)
     redundancy_centrally_funded: bool = Field(False, description="if false, the trust pays redundancy from its budget")
-    cost_improvement_achievable: Probability = Field(
-        0.016, description="most that can be delivered a year (ONS/CHE York: 0.8-1.6%); the rest is not achieved")
     nurses_per_occupied_bed_reference: float = Field(gt=0, description="staffing at which length of stay is as configured")
     los_elasticity: float = Field(0.3, ge=0, description="length of stay x (nurses per occupied bed / reference) ^ -elasticity")
     harm_per_1000_bed_days: Money = Field(description="falls, pressure ulcers and other harm at reference staffing")
@@ -127,6 +125,10 @@ class Regulator(Strict):
 
 class Organisations(Strict):
     """All the organisations of the system and their rules."""
+
+    efficiency_achievable: Probability = Field(
+        0.016, description="most cost improvement any provider delivers a year (ONS/CHE York: 0.8-1.6%); "
+                           "savings asked beyond it are not achieved")
 
     icb: ICB
     acute_trust: AcuteTrust

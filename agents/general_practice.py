@@ -15,7 +15,6 @@ class GeneralPractice(Organisation):
         self.locality = locality
         pc = model.primary_care
         self.people = float(pc.people[locality])
-        self.inflation = 1.0
         self.recruiting = True
 
     @property
@@ -28,12 +27,11 @@ class GeneralPractice(Organisation):
 
     def planned_cost(self) -> float:
         return (self.gp_fte * self.cfg.cost_per_gp_fte
-                + self._other_appointments_a_year() * self.cfg.cost_per_other_appointment) * self.inflation
+                + self._other_appointments_a_year() * self.cfg.cost_per_other_appointment) * self.cost_factor
 
     def act(self) -> None:
         hs = self.model
-        if hs.month and hs.month % 12 == 0:
-            self.inflation *= 1 + hs.organisations.icb.cost_growth
+        self.new_month()
         pc = hs.primary_care
         retiring = self.gp_fte * self.cfg.retirement_per_year / 12
         months = self.months_this_year()
@@ -51,6 +49,6 @@ class GeneralPractice(Organisation):
 
     def account(self, month: int, activity) -> None:
         share = activity.days / 365.25
-        self.ledger.book(month, "pay", self.gp_fte * self.cfg.cost_per_gp_fte * self.inflation * share)
+        self.ledger.book(month, "pay", self.gp_fte * self.cfg.cost_per_gp_fte * self.cost_factor * share)
         self.ledger.book(month, "non_pay", self._other_appointments_a_year() * self.cfg.cost_per_other_appointment
-                         * self.inflation * share)
+                         * self.cost_factor * share)

@@ -20,7 +20,6 @@ class LocalAuthority(Organisation):
         sc = model.social_care
         self.self_funder_share = sc.cfg.self_funder_share
         self.budget = cfg.social_care_budget
-        self.inflation = 1.0
         # market places bought by self-funders stay; the council buys the rest
         self.self_funded = {"home_care": sc.home_care.capacity * self.self_funder_share,
                             "care_homes": sc.care_homes.capacity * self.self_funder_share}
@@ -31,14 +30,14 @@ class LocalAuthority(Organisation):
     def act(self) -> None:
         hs, cfg = self.model, self.cfg
         if hs.month and hs.month % 12 == 0:
-            self.inflation *= 1 + hs.organisations.icb.cost_growth
+            self.cost_index *= 1 + hs.organisations.icb.cost_growth
             self.budget *= 1 + cfg.budget_growth
         funds = self.budget + hs.icb.better_care_fund  # a year
         weekly = funds / 52.18
         total_mix = sum(self.mix.values())
         caps = hs.social_care.capacities()
         for service, cap in caps.items():
-            affordable = weekly * self.mix[service] / total_mix / (self.prices[service] * self.inflation)
+            affordable = weekly * self.mix[service] / total_mix / (self.prices[service] * self.cost_index)
             new = int(affordable + self.self_funded[service])
             if new != cap.capacity:
                 self.decide("commission care", "places the budget affords", service=service,
@@ -66,7 +65,7 @@ class LocalAuthority(Organisation):
         for s, price in self.prices.items():
             paid_days = max(activity.capacity_days[s] - self.self_funded[s] * activity.days,
                             activity.place_days[s] * (1 - self.self_funder_share))
-            spend += max(paid_days, 0.0) * price * self.inflation / WEEK_DAYS
+            spend += max(paid_days, 0.0) * price * self.cost_index / WEEK_DAYS
         self.ledger.book(month, "care_purchased", spend)
         hs = self.model
         if hs.organisations.icb.pooled_budget:

@@ -21,6 +21,29 @@ class Organisation(mesa.Agent):
         super().__init__(model)
         self.name = name
         self.ledger = Ledger(name)
+        self.cost_index = 1.0  # pay and prices, grown by cost_growth at each new financial year
+        self.saved_share = 0.0  # share of costs removed by cost improvement so far
+        self.saving_rate = self.planned_efficiency()  # cost improvement a year
+
+    def planned_efficiency(self) -> float:
+        """Cost improvement planned every year: what the ICB asks, up to what is achievable."""
+        org = self.model.organisations
+        if org is None:
+            return 0.0
+        return min(org.icb.efficiency_asked, org.efficiency_achievable)
+
+    def new_month(self) -> None:
+        """Move prices on at a new financial year; bank a month of cost improvement."""
+        month = self.model.month
+        if month and month % 12 == 0:
+            self.cost_index *= 1 + self.model.organisations.icb.cost_growth
+        if month:
+            self.saved_share = min(self.saved_share + self.saving_rate / 12, 0.5)
+
+    @property
+    def cost_factor(self) -> float:
+        """What a pound of planned cost costs now: prices up, savings made."""
+        return self.cost_index * (1 - self.saved_share)
 
     @property
     def hs(self) -> HealthSystem:

@@ -70,7 +70,7 @@ class HealthSystem(mesa.Model):
         self.geo = Geography(config)
         self.cells = Cells.from_config(config)
         self.log = JourneyLog(capacity=self._expected_journeys())
-        self.needs = NeedMaker(config, self.cells, self.log, self.streams["needs.extra"])
+        self.needs = NeedMaker(config, self.cells, self.log)
         self.site_names = list(config.sites)
         self._build_services()
         self.routes = self._routes()

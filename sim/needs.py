@@ -87,13 +87,10 @@ def _per_value(values: np.ndarray, dists: dict, u: np.ndarray) -> np.ndarray:
 class NeedMaker:
     """Turns arrival times and population cells into journeys with all their needs."""
 
-    def __init__(self, cfg: Config, cells: Cells, log: JourneyLog, extra: np.random.Generator):
+    def __init__(self, cfg: Config, cells: Cells, log: JourneyLog):
         self.cfg = cfg
         self.cells = cells
         self.log = log
-        # Attributes added after the first 32 come from their own stream, drawn in the same order,
-        # so that adding them did not change any patient's earlier attributes.
-        self.extra = extra
         ae = cfg.ae
         self.admit_logit = {a: np.log(p / (1 - p)) if 0 < p < 1 else (np.inf if p >= 1 else -np.inf)
                             for a, p in ae.admit_probability.items()}
@@ -107,6 +104,7 @@ class NeedMaker:
             return []
         cfg, cells, log = self.cfg, self.cells, self.log
         u = rng.random((n, 32))  # fixed width: adding a field later must not shift the others
+        x = rng.random((n, 8))  # the next attributes (one used so far), from the same stream
         locality = cells.locality[cell]
         age = cells.age[cell]
         old = age >= 2
@@ -138,7 +136,6 @@ class NeedMaker:
         admit = (u[:, 7] < p_admit) | forced_admit
         refer_community = u[:, 8] < cfg.ae.community_referral_share
         u_divert = u[:, 9]
-        x = self.extra.random((n, 8))
         # a diverted patient who is not suitable is recognised (and admitted) with this probability
         recognised = ~suitable & (x[:, 0] < com.assessment_accuracy)
         deteriorates = ~suitable & (u[:, 10] < com.deterioration_probability_unsuitable)

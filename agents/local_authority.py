@@ -36,19 +36,24 @@ class LocalAuthority(Organisation):
         weekly = funds / 52.18
         total_mix = sum(self.mix.values())
         caps = hs.social_care.capacities()
+        pooled = hs.organisations.icb.pooled_budget
         for service, cap in caps.items():
             affordable = weekly * self.mix[service] / total_mix / (self.prices[service] * self.cost_index)
             new = int(affordable + self.self_funded[service])
+            reason = "places the budget affords"
+            if pooled and cap.count + cap.queue_length > new:
+                # one pooled health and care budget buys the care people are waiting for
+                new, reason = cap.count + cap.queue_length, "pooled budget: places for everyone in care or waiting"
             if new != cap.capacity:
-                self.decide("commission care", "places the budget affords", service=service,
-                            before=cap.capacity, after=new, budget_a_year=funds)
+                self.decide("commission care", reason, service=service, before=cap.capacity, after=new,
+                            budget_a_year=funds)
                 cap.set_capacity(new)
         months = self.months_this_year()
         if months:
             forecast = self.ledger.forecast_year_end(months)
             sc = hs.social_care
             low, high = cfg.threshold_bounds
-            if forecast < -0.01 * funds and sc.eligibility_threshold < high:
+            if forecast < -0.01 * funds and sc.eligibility_threshold < high and not pooled:
                 sc.eligibility_threshold = min(sc.eligibility_threshold + cfg.threshold_step, high)
                 self.decide("tighten eligibility", "forecast overspend", forecast_surplus=forecast,
                             threshold=sc.eligibility_threshold)
@@ -58,13 +63,14 @@ class LocalAuthority(Organisation):
                             threshold=sc.eligibility_threshold)
 
     def account(self, month: int, activity) -> None:
-        """The council pays for the places it commissions (used or not), and for any extra
-        people it has to keep placed when it has cut commissioning below what is in use."""
+        """The council pays for the places it commissions (used or not), and for any more of its
+        clients still in care when it has cut commissioning below what is in use. Self-funders
+        hold the same number of places throughout, so the council's clients are the rest."""
         self.ledger.book(month, "council_budget", self.budget * activity.days / 365.25)
         spend = 0.0
         for s, price in self.prices.items():
-            paid_days = max(activity.capacity_days[s] - self.self_funded[s] * activity.days,
-                            activity.place_days[s] * (1 - self.self_funder_share))
+            self_funded = self.self_funded[s] * activity.days
+            paid_days = max(activity.capacity_days[s], activity.place_days[s]) - self_funded
             spend += max(paid_days, 0.0) * price * self.cost_index / WEEK_DAYS
         self.ledger.book(month, "care_purchased", spend)
         hs = self.model

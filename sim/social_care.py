@@ -62,15 +62,19 @@ class SocialCare:
                 self._hold(capacity, stay)
 
     def community_referrals(self, rng: np.random.Generator) -> None:
-        """Today's clients referred from the community (not from hospital)."""
+        """Today's people referred from the community (not from hospital). Like hospital patients,
+        they get care if they fund it themselves or their need meets the council's threshold."""
         per_day = 1 / 7
         for capacity, rate, dist in (
             (self.home_care, self.cfg.home_care_community_starts_per_week, self.cfg.home_care_package_days),
             (self.care_homes, self.cfg.care_home_community_admissions_per_week, self.cfg.care_home_stay_days),
         ):
             n = rng.poisson(rate * per_day)
-            for stay in (dist.sample(rng, n) * MINUTES_PER_DAY).tolist():
-                start_journey(self.env, self._client(capacity, stay))
+            stays = (dist.sample(rng, n) * MINUTES_PER_DAY).tolist()
+            need, funds_own = rng.random(n).tolist(), (rng.random(n) < self.cfg.self_funder_share).tolist()
+            for stay, u, own in zip(stays, need, funds_own):
+                if own or self.eligible(u):
+                    start_journey(self.env, self._client(capacity, stay))
 
     def _hold(self, capacity: Capacity, stay: float) -> None:
         capacity.request()  # granted at once while the market has room

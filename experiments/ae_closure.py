@@ -64,7 +64,7 @@ def change(summary: pd.DataFrame, scenario: str, kpi: str) -> str:
     d = r["diff"] * scale
     text = f"{label} {'+' if d > 0 else ''}{fmt(d)}{unit}"
     base = r["mean"] - r["diff"]
-    if scale == 1 and base and np.isfinite(base):
+    if unit == " min" and base and np.isfinite(base):
         text += f" ({'+' if d > 0 else ''}{r['diff'] / base:.0%})"
     return text
 
@@ -128,11 +128,10 @@ def verdict(summary: pd.DataFrame, exp) -> pd.DataFrame:
         if not _present(summary, scenario):
             continue
         people, total, who = farther(exp, scenario)
-        walk, amb = direction(summary, scenario, "ae_travel_minutes_mean"), direction(summary, scenario, "conveyance_minutes_mean")
-        if "higher" in (walk, amb):
-            answer = "yes, on average: " + "; ".join(change(summary, scenario, k) for k, d in
-                                                     (("ae_travel_minutes_mean", walk), ("conveyance_minutes_mean", amb))
-                                                     if d == "higher")
+        further = [k for k in ("ae_travel_minutes_mean", "conveyance_minutes_mean")
+                   if direction(summary, scenario, k) == "higher"]
+        if further:
+            answer = "yes, on average: " + "; ".join(change(summary, scenario, k) for k in further)
         else:
             answer = "no clear difference on average"
         answer += (f". {people:,} residents ({people / total:.0%} of the footprint) now live farther by road from an "
@@ -168,11 +167,15 @@ def verdict(summary: pd.DataFrame, exp) -> pd.DataFrame:
         if trolley == "higher" and occ != "higher":
             answer = (f"in the wrong place: system-wide occupancy is {'lower' if occ == 'lower' else 'no higher'} "
                       f"({change(summary, scenario, 'bed_occupancy_midnight')}) while 12-hour trolley waits rise "
-                      "- the receiving hospitals' beds fill and the closed sites' beds go under-used")
+                      f"({change(summary, scenario, 'trolley_waits_12h_per_1000')}): there are free beds, but not "
+                      "where the patients now go (in icsim a closed A&E's beds keep only GP direct admissions and "
+                      "electives)")
         elif trolley == "higher":
-            answer = "short: occupancy and 12-hour trolley waits both rise"
+            answer = ("short: occupancy and 12-hour trolley waits both rise ("
+                      + change(summary, scenario, "trolley_waits_12h_per_1000") + ")")
         else:
-            answer = "no bed problem shown: 12-hour trolley waits do not clearly rise"
+            answer = ("not shown: 12-hour trolley waits do not clearly rise; occupancy "
+                      + {"higher": "rises", "lower": "falls"}.get(occ, "no clear change"))
         rows.append((f"Are beds short overall, or in the wrong place? ({label})", answer,
                      _ev(summary, scenario, "bed_occupancy_midnight") + "; "
                      + _ev(summary, scenario, "trolley_waits_12h_per_1000")))
@@ -213,6 +216,9 @@ def _overall(summary, safe: dict[str, bool]) -> str:
     fine = [s for s, ok in safe.items() if ok]
     if not unsafe:
         return "yes, in this model: no closure scenario made a safety measure clearly worse." + longer
+    if not fine:
+        reach = "even with all the capacity (beds too) moved." if "five_sites_all_moved" in safe else "as tested."
+        return "no: every closure scenario made care less safe than with nine A&Es, " + reach + longer
     if set(unsafe) <= {"close_two", "five_sites"}:
         return ("only if the capacity moves with the patients: less safe with nothing moved (" + ", ".join(unsafe)
                 + "), no clear harm where it moved (" + ", ".join(fine) + ")." + longer)
@@ -220,8 +226,4 @@ def _overall(summary, safe: dict[str, bool]) -> str:
         return ("no, not as planned: less safe in " + ", ".join(unsafe) + " - moving the closed A&Es' clinicians "
                 "and cubicles was not enough; only moving their beds as well (five_sites_all_moved) kept care as "
                 "safe as with nine A&Es." + longer)
-    if not fine:
-        return ("no: every closure scenario made care less safe than with nine A&Es, even with "
-                + ("all the capacity (beds too) moved." if "five_sites_all_moved" in safe else "the capacity moved.")
-                + longer)
     return "no: less safe in " + ", ".join(unsafe) + "; no clear harm in " + ", ".join(fine) + "." + longer

@@ -112,7 +112,13 @@ def test_experiment_command_exits_2_on_bad_input(tmp_path, capsys):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("name", ["forty_percent", "calibration"])
+@pytest.mark.parametrize("name", ["forty_percent", "ae_closure", "efficiency_squeeze", "social_care", "integration",
+                                  "calibration"])
 def test_shipped_experiments_load(name):
     exp = load_experiment(ROOT / "experiments" / f"{name}.yaml")
     assert exp.spec.name == name and exp.spec.verdict == f"experiments.{name}"
+
+
+@pytest.mark.parametrize("config", ["baseline", "nw_london", "squeeze"])
+def test_shipped_configs_validate(config):
+    assert main(["validate", str(ROOT / "configs" / f"{config}.yaml")]) == 0

@@ -100,6 +100,14 @@ def relative(summary: pd.DataFrame, scenario: str, kpi: str) -> float:
     return float(r["diff"] / base) if base else math.nan
 
 
+def change(summary: pd.DataFrame, scenario: str, kpi: str, name: str) -> str:
+    """'beds open down 14%' or 'staff in post -20% (not clear at this precision)'."""
+    d, pct = direction(summary, scenario, kpi), relative(summary, scenario, kpi)
+    if d in ("higher", "lower"):
+        return f"{name} {WORD[d]} {abs(pct) * 100:.0f}%"
+    return f"{name} {_pct(pct)} (not clear at this precision)"
+
+
 def _has_kpi(summary: pd.DataFrame, kpi: str) -> bool:
     return bool((summary.kpi == kpi).any())
 
@@ -120,14 +128,13 @@ def verdict(summary: pd.DataFrame, exp) -> pd.DataFrame:
 
     # What is asked, against what can be delivered (from the configs, not from memory).
     org = exp.configs[SQUEEZE].organisations
-    asked, first, achievable = (org.icb.efficiency_asked, org.icb.first_year_savings,
-                                org.acute_trust.cost_improvement_achievable)
+    asked, first, achievable = org.icb.efficiency_asked, org.icb.first_year_savings, org.efficiency_achievable
     gap = org.icb.cost_growth - org.icb.allocation_growth
     rows.append(("How far do the savings asked exceed what can be delivered?",
                  f"{asked / achievable:.1f}x: {(asked - achievable) * 100:.1f} points a year are asked and never "
-                 "delivered",
+                 "delivered" if asked > achievable else "not at all: what is asked can be delivered",
                  f"asked {asked * 100:.1f}%/yr (first-year contracts {first * 100:.1f}% below cost); achievable "
-                 f"{achievable * 100:.1f}%/yr (cost improvement is capped there); funding grows "
+                 f"{achievable * 100:.1f}%/yr (what every provider delivers; no rule delivers more); funding grows "
                  f"{gap * 100:.1f} points/yr slower than costs"))
 
     # 1. Do the savings, freezes and job cuts balance the books?
@@ -135,9 +142,9 @@ def verdict(summary: pd.DataFrame, exp) -> pd.DataFrame:
     vs = direction(summary, SQUEEZE, "trusts_surplus")
     base_status = balance(summary, base)
     if status == "in deficit":
-        answer = "no: trusts stay in deficit"
+        answer = "no: trusts are in deficit over the run"
     elif status == "in surplus":
-        answer = "on paper: trusts end in surplus"
+        answer = "on paper: trusts are in surplus over the run"
     else:
         answer = "about break-even (the interval spans zero)"
     answer += {"higher": ", better than without the squeeze", "lower": ", worse than without the squeeze",
@@ -152,7 +159,7 @@ def verdict(summary: pd.DataFrame, exp) -> pd.DataFrame:
     if SAVINGS_ONLY in have:
         status = balance(summary, SAVINGS_ONLY)
         rows.append(("Do the efficiency savings on their own (no freeze, closures or cuts) balance the books?",
-                     {"in deficit": "no: trusts stay in deficit", "in surplus": "yes",
+                     {"in deficit": "no: trusts are in deficit over the run", "in surplus": "yes",
                       "about break-even": "about break-even (the interval spans zero)"}[status],
                      absolute(summary, SAVINGS_ONLY) + "; vs the full rules: "
                      + between_evidence(summary, SAVINGS_ONLY, SQUEEZE, "trusts_surplus", unit=" GBP/yr")))
@@ -174,10 +181,9 @@ def verdict(summary: pd.DataFrame, exp) -> pd.DataFrame:
                  + evidence(summary, SQUEEZE, "icb_surplus", unit=" GBP/yr")))
 
     # 4. What freezes and cuts do to staff, beds, A&E, harm and the rest of the hospital.
-    staff, beds = direction(summary, SQUEEZE, "trust_staff_in_post"), direction(summary, SQUEEZE, "beds_open")
     rows.append(("What do post freezes and job cuts do to staff and beds (end of the run)?",
-                 f"staff {WORD.get(staff, staff)} ({_pct(relative(summary, SQUEEZE, 'trust_staff_in_post'))}), "
-                 f"beds {WORD.get(beds, beds)} ({_pct(relative(summary, SQUEEZE, 'beds_open'))})",
+                 change(summary, SQUEEZE, "trust_staff_in_post", "staff in post") + ", "
+                 + change(summary, SQUEEZE, "beds_open", "beds open"),
                  evidence(summary, SQUEEZE, "trust_staff_in_post", unit=" FTE") + "; "
                  + evidence(summary, SQUEEZE, "beds_open")))
     four, twelve = direction(summary, SQUEEZE, "ae_4h_type1"), direction(summary, SQUEEZE, "ae_12h_from_arrival_share")
@@ -189,16 +195,20 @@ def verdict(summary: pd.DataFrame, exp) -> pd.DataFrame:
                  + evidence(summary, SQUEEZE, "ae_12h_from_arrival_share", 100, "%")))
     harm = direction(summary, SQUEEZE, "harm_events")
     rows.append(("... and to harm (falls, pressure ulcers and the like, a year)?",
-                 {"higher": "more harm events", "lower": "fewer harm events in total (fewer bed days; "
-                  "the count is not a rate)", "no clear difference": "no clear change in the count "
-                  "(fewer bed days, each less safely staffed)"}.get(harm, harm),
+                 {"higher": "more harm events", "lower": "fewer harm events in total",
+                  "no clear difference": "no clear change in the count"}.get(harm, harm)
+                 + " (a count over fewer bed days, not a rate)" * (direction(summary, SQUEEZE, "beds_open") == "lower"),
                  evidence(summary, SQUEEZE, "harm_events", unit="/yr")))
     elect, delayed = (direction(summary, SQUEEZE, "elective_cancelled_share"),
                       direction(summary, SQUEEZE, "delayed_discharges_midnight"))
-    rows.append(("... and to planned operations and discharges?",
-                 f"elective cancellations {WORD.get(elect, elect)}, delayed discharges {WORD.get(delayed, delayed)}",
-                 evidence(summary, SQUEEZE, "elective_cancelled_share", 100, "%") + "; "
-                 + evidence(summary, SQUEEZE, "delayed_discharges_midnight")))
+    parts = [f"elective cancellations {WORD.get(elect, elect)}", f"delayed discharges {WORD.get(delayed, delayed)}"]
+    shown = [evidence(summary, SQUEEZE, "elective_cancelled_share", 100, "%"),
+             evidence(summary, SQUEEZE, "delayed_discharges_midnight")]
+    if _has_kpi(summary, "gp_wait_mean_days"):
+        gp = direction(summary, SQUEEZE, "gp_wait_mean_days")
+        parts.append(f"GP waits {WORD.get(gp, gp)} (the practices' contracts are squeezed too)")
+        shown.append(evidence(summary, SQUEEZE, "gp_wait_mean_days", unit=" days"))
+    rows.append(("... and to planned operations, discharges and GP access?", ", ".join(parts), "; ".join(shown)))
 
     # 5. Central funding of redundancy.
     if FUNDED in have:
@@ -207,10 +217,10 @@ def verdict(summary: pd.DataFrame, exp) -> pd.DataFrame:
         moved, _, _ = between(summary, FUNDED, SQUEEZE, "trusts_surplus")
         bed_d = between_direction(summary, FUNDED, SQUEEZE, "beds_open")
         sys_d = between_direction(summary, FUNDED, SQUEEZE, "system_surplus")
-        answer = {"higher": "it shrinks the trusts' deficit", "lower": "the trusts do worse",
+        answer = {"higher": "it improves the trusts' books", "lower": "the trusts do worse",
                   "no clear difference": "no clear change in the trusts' books"}.get(d, d)
         answer += f" ({fmt(moved)}/yr against a redundancy bill of {fmt(redundancy)}/yr)"
-        answer += f"; trusts then end {balance(summary, FUNDED)}"
+        answer += f"; trusts are then {balance(summary, FUNDED)} over the run"
         if bed_d == "higher":
             answer += "; fewer beds close (the one-off bill no longer inflates the run-rate forecast)"
         answer += ("; the system's books improve too, because NHS England pays from outside them"
@@ -218,6 +228,7 @@ def verdict(summary: pd.DataFrame, exp) -> pd.DataFrame:
         rows.append(("Does funding redundancy centrally change the deficit?", answer,
                      between_evidence(summary, FUNDED, SQUEEZE, "trusts_surplus", unit=" GBP/yr") + "; "
                      + absolute(summary, FUNDED) + "; "
+                     + between_evidence(summary, FUNDED, SQUEEZE, "acute_spending", unit=" GBP/yr") + "; "
                      + between_evidence(summary, FUNDED, SQUEEZE, "beds_open")))
 
     # 6. Freeze only.
@@ -227,12 +238,9 @@ def verdict(summary: pd.DataFrame, exp) -> pd.DataFrame:
         beds = between_direction(summary, FREEZE_ONLY, SQUEEZE, "beds_open")
         answer = {"higher": "better for the books", "lower": "worse for the books",
                   "no clear difference": "no clear difference for the books"}.get(money, money)
-        answer += f" (trusts end {balance(summary, FREEZE_ONLY)})"
-        answer += {"higher": "; better for A&E", "lower": "; worse for A&E",
-                   "no clear difference": "; no clear difference for A&E"}.get(four, "")
-        answer += {"higher": ", more beds open", "lower": ", fewer beds open",
-                   "no clear difference": ", beds about the same"}.get(beds, "")
-        answer += " than freezing, closing beds and cutting posts"
+        answer += f" than freezing, closing beds and cutting posts (trusts are {balance(summary, FREEZE_ONLY)} over the run)"
+        answer += "; A&E: " + {"higher": "better", "lower": "worse"}.get(four, "no clear difference")
+        answer += "; beds open: " + {"higher": "more", "lower": "fewer"}.get(beds, "no clear difference")
         rows.append(("Does a freeze-only policy (freeze plus cost improvement) do better or worse?", answer,
                      between_evidence(summary, FREEZE_ONLY, SQUEEZE, "trusts_surplus", unit=" GBP/yr") + "; "
                      + between_evidence(summary, FREEZE_ONLY, SQUEEZE, "ae_4h_type1", 100, "%") + "; "
@@ -244,35 +252,42 @@ def verdict(summary: pd.DataFrame, exp) -> pd.DataFrame:
         status = balance(summary, ACHIEVABLE)
         vs = direction(summary, ACHIEVABLE, "trusts_surplus")
         four = between_direction(summary, ACHIEVABLE, SQUEEZE, "ae_4h_type1")
-        answer = {"in deficit": "no: trusts stay in deficit", "in surplus": "yes: trusts end in surplus",
+        answer = {"in deficit": "no: trusts are in deficit over the run",
+                  "in surplus": "yes: trusts are in surplus over the run",
                   "about break-even": "about break-even (the interval spans zero)"}[status]
         answer += {"higher": ", better than without the squeeze", "lower": ", worse than without the squeeze",
                    "no clear difference": ", no clear change from without the squeeze"}.get(vs, "")
-        answer += {"higher": "; A&E does better than under the full squeeze",
-                   "lower": "; A&E does worse than under the full squeeze",
-                   "no clear difference": "; A&E no clearer than under the full squeeze"}.get(four, "")
+        if direction(summary, ACHIEVABLE, "beds_open") == "lower":
+            answer += f", still by closing beds ({_pct(relative(summary, ACHIEVABLE, 'beds_open'))} against no squeeze)"
+        answer += "; A&E against the full squeeze: " + {"higher": "better", "lower": "worse"}.get(four, "no clear difference")
         rows.append((f"Would asking only achievable savings ({ach.efficiency_asked * 100:.1f}%/yr) balance the books?",
                      answer,
                      absolute(summary, ACHIEVABLE) + "; "
                      + between_evidence(summary, ACHIEVABLE, SQUEEZE, "trusts_surplus", unit=" GBP/yr") + "; "
-                     + between_evidence(summary, ACHIEVABLE, SQUEEZE, "ae_4h_type1", 100, "%")))
+                     + between_evidence(summary, ACHIEVABLE, SQUEEZE, "ae_4h_type1", 100, "%") + "; "
+                     + evidence(summary, ACHIEVABLE, "beds_open")))
 
     # Overall.
-    savings_balance = SAVINGS_ONLY in have and balance(summary, SAVINGS_ONLY) != "in deficit"
     books = balance(summary, SQUEEZE) != "in deficit"
-    care_worse = worse_ae or direction(summary, SQUEEZE, "beds_open") == "lower"
-    if savings_balance and not care_worse:
-        overall = "yes: the savings balance the books without lost capacity"
-    elif books and care_worse:
-        overall = ("no, not by efficiency: the trusts' books balance only through lost staff and beds, and A&E "
-                   "pays for it" if not savings_balance else
-                   "only on paper: the books balance, but with lost staff and beds and worse A&E")
+    lost = [what for what, kpi in (("staff", "trust_staff_in_post"), ("beds", "beds_open"))
+            if direction(summary, SQUEEZE, kpi) == "lower"]
+    how = f"lost {' and '.join(lost)}" if lost else "capacity cuts"
+    cost = ""
+    if worse_ae:
+        a, b = level(summary, base, "ae_4h_type1")[0], level(summary, SQUEEZE, "ae_4h_type1")[0]
+        cost = f", and A&E pays for it (4-hour {a * 100:.0f}% -> {b * 100:.0f}%)"
+    if SAVINGS_ONLY in have and balance(summary, SAVINGS_ONLY) != "in deficit":
+        overall = "yes: the efficiency savings on their own balance the books"
+    elif books and SAVINGS_ONLY in have:
+        overall = (f"no, not by efficiency: the savings alone leave trusts "
+                   f"{fmt(-level(summary, SAVINGS_ONLY, 'trusts_surplus')[0])}/yr in deficit; the books balance "
+                   f"only through {how}{cost}")
     elif books:
-        overall = "the books balance, by capacity cuts rather than efficiency"
+        overall = f"the books balance, through {how}{cost}"
     else:
-        overall = "no: the books do not balance even with freezes and job cuts"
+        overall = f"no: trusts are in deficit even with freezes and job cuts{cost}"
     rows.append(("Overall: does the claim hold?", overall,
                  "judged on trusts' surplus (own 95% interval) under the squeeze with all rules"
                  + (" and with savings only" if SAVINGS_ONLY in have else "")
-                 + ", and on A&E and beds against no squeeze"))
+                 + ", and on staff, beds and A&E against no squeeze"))
     return verdict_rows(rows)

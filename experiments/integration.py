@@ -173,5 +173,5 @@ def verdict(summary: pd.DataFrame, exp) -> pd.DataFrame:
             overall += "; with the left shift as well: " + _word(d2, "delayed discharges higher", "delayed discharges lower",
                                                                 "no clear change in delayed discharges")
         rows.append(("Overall: does a pooled budget reduce delayed discharges and A&E waits, and who bears the deficit?",
-                     overall, "from the rows above; pooling here only covers overspends - it buys no extra care"))
+                     overall, "from the rows above; pooling buys the places people wait for and the NHS covers the overspend"))
     return verdict_rows(rows)

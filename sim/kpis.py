@@ -12,7 +12,8 @@ the summary can never disagree on a definition. Definitions:
 - Bed occupancy: the midnight census (as KH03), mean and share of days above 92% and 95%.
 - Delayed discharges: patients medically fit but still in an acute bed at midnight (as the
   "no criteria to reside" sitrep), and the bed-days they used.
-- Readmissions: emergency readmissions within 30 days over emergency discharges.
+- Readmissions: emergency readmissions within 30 days over emergency discharges (discharges in
+  the last 30 days of the run are left out: their 30 days have not run their course).
 """
 
 from __future__ import annotations
@@ -108,7 +109,9 @@ def measure(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: 
 
     # --- readmissions and harm ------------------------------------------------------------------
     discharged = j[j.end.isin(_DISCHARGED + [End.VIRTUAL_WARD_COMPLETED]) & (j.entry != Entry.ELECTIVE)]
-    out["readmission_30day_share"] = _share(discharged.readmitted)
+    # only discharges whose 30 days have run their course before the end of the run can be judged
+    followed_up = discharged[discharged.t_end <= end_time - 30 * MINUTES_PER_DAY]
+    out["readmission_30day_share"] = _share(followed_up.readmitted)
     out["deteriorations_after_diversion"] = int((j.end == End.VIRTUAL_WARD_DETERIORATED).sum())
     out["diverted_to_virtual_ward"] = int(j.diverted.sum())
     out["discharged_without_needed_care"] = int((~discharged.care_adequate).sum())

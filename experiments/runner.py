@@ -56,8 +56,8 @@ def run_experiment(exp: LoadedExperiment, replications: int | None = None, worke
                 rows.append(future.result())
                 if progress:
                     progress(len(rows), len(jobs))
-    wide = pd.DataFrame(rows).sort_values(["scenario", "replication"], kind="stable")
     order = {name: i for i, name in enumerate(exp.spec.scenarios)}
-    wide = wide.sort_values(["scenario", "replication"], key=lambda c: c.map(order) if c.name == "scenario" else c)
+    wide = pd.DataFrame(rows).sort_values(["scenario", "replication"],
+                                          key=lambda c: c.map(order) if c.name == "scenario" else c)
     tidy = wide.melt(id_vars=["scenario", "replication", "seed"], var_name="kpi", value_name="value")
     return tidy.reset_index(drop=True)

@@ -12,7 +12,8 @@ from __future__ import annotations
 from enum import IntEnum
 
 import numpy as np
-import pandas as pd
+
+from sim.columns import ColumnTable
 
 
 class Entry(IntEnum):
@@ -82,39 +83,13 @@ COLUMNS: dict[str, tuple[str, float | int]] = {
 }
 
 
-class JourneyLog:
-    """Columnar storage of journeys; ``new()`` hands out row ids, processes write fields by id."""
+class JourneyLog(ColumnTable):
+    """Columnar storage of journeys; ``new_block()`` hands out row ids, processes write fields by id."""
 
-    def __init__(self, capacity: int = 1 << 16):
-        self.n = 0
-        self._cap = capacity
-        for name, (dtype, fill) in COLUMNS.items():
-            setattr(self, name, np.full(capacity, fill, dtype=dtype))
-
-    def new_block(self, count: int) -> np.ndarray:
-        """Reserve ``count`` consecutive rows and return their ids."""
-        need = self.n + count
-        if need > self._cap:
-            cap = self._cap
-            while cap < need:
-                cap *= 2
-            for name, (dtype, fill) in COLUMNS.items():
-                old = getattr(self, name)
-                grown = np.full(cap, fill, dtype=dtype)
-                grown[: self.n] = old[: self.n]
-                setattr(self, name, grown)
-            self._cap = cap
-        ids = np.arange(self.n, need)
-        self.n = need
-        return ids
+    COLUMNS = COLUMNS
+    INDEX_NAME = "journey"
 
     def finish(self, pid: int, how: End, t: float) -> None:
         """Record the one end state of a journey."""
         self.end[pid] = how
         self.t_end[pid] = t
-
-    def frame(self) -> pd.DataFrame:
-        """The journey table as a DataFrame (a copy, safe to keep after the run goes on)."""
-        df = pd.DataFrame({name: getattr(self, name)[: self.n].copy() for name in COLUMNS})
-        df.index.name = "journey"
-        return df

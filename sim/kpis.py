@@ -152,15 +152,18 @@ def tables_for_kpis(hs) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     return j, appts, census
 
 
-def summary_kpis(hs) -> pd.Series:
-    """Every KPI over the whole reported period (after the warm-up): what experiments compare."""
-    j, appts, census = tables_for_kpis(hs)
+def _summary(hs, j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame) -> pd.Series:
     cal, end = hs.calendar, hs.env.now
     days = (min(end, cal.end) - cal.warmup_minutes) / MINUTES_PER_DAY
     summary = pd.Series(measure(j[j.month >= 0], appts[appts.month >= 0], census[census.month >= 0],
                                 float(hs.cfg.population), days, end), name="value")
     summary.index.name = "kpi"
     return summary
+
+
+def summary_kpis(hs) -> pd.Series:
+    """Every KPI over the whole reported period (after the warm-up): what experiments compare."""
+    return _summary(hs, *tables_for_kpis(hs))
 
 
 def kpi_tables(hs) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
@@ -186,10 +189,7 @@ def kpi_tables(hs) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
                 if kpi.startswith(("ae_", "handover", "bed_", "delayed", "emergency_", "elective_", "trolley",
                                    "time_to_treatment")):
                     site_rows.append((label, site, kpi, value))
-    days = (min(end, cal.end) - cal.warmup_minutes) / MINUTES_PER_DAY
-    summary = pd.Series(measure(j[j.month >= 0], appts[appts.month >= 0], census[census.month >= 0], people, days,
-                                end), name="value")
-    summary.index.name = "kpi"
+    summary = _summary(hs, j, appts, census)
     monthly = pd.DataFrame(rows, columns=["month", "kpi", "value"])
     by_site = pd.DataFrame(site_rows, columns=["month", "site", "kpi", "value"])
     return monthly, by_site, summary

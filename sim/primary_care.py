@@ -18,9 +18,9 @@ from collections import deque
 from enum import IntEnum
 
 import numpy as np
-import pandas as pd
 
 from sim.calendar import Calendar
+from sim.columns import ColumnTable
 from sim.config import Config
 from sim.population import ArrivalStream, Cells, day_counts
 
@@ -35,39 +35,12 @@ class GpOutcome(IntEnum):
     ADMITTED_DIRECT = 5
 
 
-_COLUMNS = {"locality": "i2", "age_band": "i1", "frail": "?", "urgent": "?",
-            "request_day": "i4", "offered_day": "i4", "served_day": "i4", "outcome": "i1"}
-_FILL = {"served_day": -1, "offered_day": -1, "outcome": -1}
+class AppointmentLog(ColumnTable):
+    """Columnar table of GP appointment requests."""
 
-
-class AppointmentLog:
-    """Columnar table of GP appointment requests, grown by doubling."""
-
-    def __init__(self, capacity: int = 1 << 20):
-        self.n = 0
-        self._cap = capacity
-        for name, dtype in _COLUMNS.items():
-            setattr(self, name, np.full(capacity, _FILL.get(name, 0), dtype=dtype))
-
-    def new_block(self, count: int) -> np.ndarray:
-        need = self.n + count
-        if need > self._cap:
-            cap = self._cap
-            while cap < need:
-                cap *= 2
-            for name, dtype in _COLUMNS.items():
-                grown = np.full(cap, _FILL.get(name, 0), dtype=dtype)
-                grown[: self.n] = getattr(self, name)[: self.n]
-                setattr(self, name, grown)
-            self._cap = cap
-        ids = np.arange(self.n, need)
-        self.n = need
-        return ids
-
-    def frame(self) -> pd.DataFrame:
-        df = pd.DataFrame({name: getattr(self, name)[: self.n].copy() for name in _COLUMNS})
-        df.index.name = "request"
-        return df
+    COLUMNS = {"locality": ("i2", 0), "age_band": ("i1", 0), "frail": ("?", False), "urgent": ("?", False),
+               "request_day": ("i4", 0), "offered_day": ("i4", -1), "served_day": ("i4", -1), "outcome": ("i1", -1)}
+    INDEX_NAME = "request"
 
 
 class PrimaryCare:

@@ -17,8 +17,9 @@ import pandas as pd
 from experiments.config import LoadedExperiment
 
 
-def run_one(config_data: dict, scenario: str, replication: int, seed: int, months: int) -> dict:
-    """One scenario, one replication: the KPIs over the reported months (after the warm-up)."""
+def run_kpis(config_data: dict, seed: int, months: int) -> dict[str, float]:
+    """Run a config (plain data) and return every KPI over the reported months (after the
+    warm-up), patient flows and money alike: what experiments and sweeps compare."""
     from agents.reporting import finance_kpis
     from sim.config import validate
     from sim.kpis import summary_kpis
@@ -26,8 +27,12 @@ def run_one(config_data: dict, scenario: str, replication: int, seed: int, month
 
     hs = HealthSystem(validate(config_data), seed=seed, months=months)
     hs.run()
-    values = {**summary_kpis(hs).to_dict(), **finance_kpis(hs)}
-    return {"scenario": scenario, "replication": replication, "seed": seed, **values}
+    return {**summary_kpis(hs).to_dict(), **finance_kpis(hs)}
+
+
+def run_one(config_data: dict, scenario: str, replication: int, seed: int, months: int) -> dict:
+    """One scenario, one replication: its KPIs."""
+    return {"scenario": scenario, "replication": replication, "seed": seed, **run_kpis(config_data, seed, months)}
 
 
 def tasks(exp: LoadedExperiment, replications: int | None = None) -> list[tuple]:

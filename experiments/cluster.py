@@ -1,0 +1,25 @@
+"""Connect to the Dask cluster a sweep runs on.
+
+With no scheduler address, a local cluster of worker processes (one thread each: a run is pure
+Python, so threads would only share one interpreter lock) on the loopback interface, closed with
+the client. With an address, the scheduler already running there, whatever started its workers
+(``dask worker``, dask-jobqueue on SLURM, Kubernetes): see docs/sweeps.md.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+
+def connect(scheduler: str | None = None, workers: int | None = None, timeout: str = "20s"):
+    """A ``distributed.Client``: to ``scheduler`` if given, else to a new local cluster of
+    ``workers`` processes (default: one per core). Raises ``OSError`` if the scheduler cannot be
+    reached."""
+    from distributed import Client
+
+    if scheduler:
+        return Client(scheduler, timeout=timeout)
+    n = workers or os.cpu_count() or 1
+    return Client(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
+                  silence_logs=logging.ERROR)

@@ -1,0 +1,135 @@
+"""Run a sweep on a Dask cluster: each run a task, each result written the moment it arrives.
+
+The cluster is whatever the ``Client`` is connected to: a ``LocalCluster`` of worker processes on
+a laptop (``icsim sweep --workers N``), a running scheduler (``--scheduler tcp://host:8786``), or
+workers started by a batch system (docs/sweeps.md shows SLURM with dask-jobqueue). Nothing here
+depends on which.
+
+- Runs already under ``OUT/runs`` are skipped, so a stopped sweep restarted with the same command
+  runs only what is left. Runs recorded as failed are skipped too, unless ``retry_failed``.
+- A run that raises is recorded under ``OUT/failed`` with its error; the other runs go on.
+- A worker that dies loses nothing: the scheduler gives its runs to other workers (a run that
+  kills its worker again and again, say by running out of memory, is recorded as failed).
+- Each task is named by its run key, so the scheduler never runs the same run twice at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import time
+from dataclasses import dataclass
+
+import pandas as pd
+
+from experiments.design import plan
+from experiments.sweep_config import LoadedSweep
+from experiments.sweep_store import RunStore
+
+
+def run_task(config_data: dict, seed: int, months: int, kpis: list[str]) -> dict:
+    """On a worker: one run, and the KPIs the sweep keeps (NaN where a KPI does not apply)."""
+    from experiments.runner import run_kpis
+
+    started = time.perf_counter()
+    values = run_kpis(config_data, seed, months)
+    return {"seconds": time.perf_counter() - started, "worker": f"{socket.gethostname()}:{os.getpid()}",
+            **{k: float(values.get(k, float("nan"))) for k in kpis}}
+
+
+@dataclass
+class Outcome:
+    planned: int  # distinct runs in the design
+    skipped: int  # finished (or failed) before this invocation
+    ran: int  # finished now
+    failed: int  # failed now (including invalid points)
+
+    @property
+    def remaining(self) -> int:
+        return self.planned - self.skipped - self.ran - self.failed
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _error_text(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}".strip()
+    if type(exc).__name__ == "KilledWorker":
+        text += " (the run's worker died each time it was tried: out of memory, or killed)"
+    return text
+
+
+def run_sweep(sweep: LoadedSweep, out, client, retry_failed: bool = False, progress=None) -> Outcome:
+    """Run every run of ``sweep`` not yet under ``out`` on ``client``'s cluster.
+
+    ``progress(outcome)`` is called after each run that finishes or fails. On KeyboardInterrupt
+    the runs still queued are cancelled and the interrupt is raised again: every finished run is
+    already on disk."""
+    spec = sweep.spec
+    table, configs, invalid = plan(sweep)
+    store = RunStore(out)
+    store.prepare(spec.model_dump(mode="json"), table)
+    runs = table.drop_duplicates("key").set_index("key")
+    finished, failed_before = store.finished(), store.failures()
+    skip = finished | (set() if retry_failed else failed_before)
+    outcome = Outcome(planned=len(runs), skipped=len(skip & set(runs.index)), ran=0, failed=0)
+
+    def record_failure(key: str, error: str) -> None:
+        row = runs.loc[key]
+        store.write_failure({"key": key, "point": int(row.point), "seed": int(row.seed), "error": error,
+                             "finished_at": _now()})
+        outcome.failed += 1
+        if progress:
+            progress(outcome)
+
+    todo = [key for key in runs.index if key not in skip]
+    for key in [k for k in todo if int(runs.loc[k].point) in invalid]:
+        record_failure(key, f"ConfigError: {invalid[int(runs.loc[key].point)]}")
+    todo = [k for k in todo if int(runs.loc[k].point) not in invalid]
+    if progress:
+        progress(outcome)
+    if not todo:
+        return outcome
+
+    from distributed import as_completed
+
+    futures = {}
+    for key in todo:
+        row = runs.loc[key]
+        future = client.submit(run_task, configs[row.config_digest], int(row.seed), spec.months, spec.kpis,
+                               key=f"icsim-run-{key}", retries=0)
+        futures[future] = key
+    try:
+        for future in as_completed(list(futures), raise_errors=False):
+            key = futures.pop(future)
+            if future.status == "finished":
+                result = future.result()
+                row = runs.loc[key]
+                store.write_run({"key": key, "point": int(row.point), "seed": int(row.seed),
+                                 "config_digest": row.config_digest, "finished_at": _now(), **result})
+                outcome.ran += 1
+                if progress:
+                    progress(outcome)
+            else:
+                record_failure(key, _error_text(future.exception()))
+            future.release()
+    except BaseException:
+        client.cancel(list(futures), force=True)
+        raise
+    return outcome
+
+
+def results(out) -> pd.DataFrame:
+    """Every planned run (point x replication) with its parameters, status, error and KPIs."""
+    store = RunStore(out)
+    table = store.plan()
+    done = store.read("runs").drop(columns=["point", "seed", "config_digest"], errors="ignore")
+    failed = store.read("failed")[["key", "error"]] if store.failures() else pd.DataFrame(columns=["key", "error"])
+    df = table.merge(done, on="key", how="left").merge(failed, on="key", how="left")
+    finished = store.finished()
+    df.insert(df.columns.get_loc("config_digest") + 1, "status",
+              ["ok" if k in finished else "failed" if isinstance(e, str) else "not run"
+               for k, e in zip(df.key, df.error)])
+    return df.sort_values(["point", "replication"], ignore_index=True)

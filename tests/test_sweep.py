@@ -1,0 +1,295 @@
+"""Parameter sweeps: the sweep config is checked before anything runs; on a real Dask cluster on
+loopback (a scheduler and two worker processes) a sweep gives the same numbers as the same runs
+made one by one, survives a worker killed mid-sweep, records failed runs without stopping, and
+restarted after an interruption runs only what had not finished."""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from daskcluster import LoopbackCluster
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from experiments.design import plan, points
+from experiments.sweep import results, run_sweep, run_task
+from experiments.sweep_config import load_sweep
+from experiments.sweep_store import RunStore
+from sim.cli import main
+from sim.config import ConfigError
+
+HERE = Path(__file__).resolve().parent
+GRID = HERE / "sweeps" / "town_grid.yaml"
+BIG_GRID = HERE / "sweeps" / "town_big_grid.yaml"
+BEDS = HERE / "sweeps" / "town_beds.yaml"
+TOWN = HERE / "configs" / "town.yaml"
+
+
+def write_sweep(tmp_path: Path, **changes) -> Path:
+    data = yaml.safe_load(GRID.read_text())
+    data["base"] = str(TOWN)
+    data.update(changes)
+    path = tmp_path / "sweep.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def problems(path: Path) -> list[str]:
+    with pytest.raises(ConfigError) as exc:
+        load_sweep(path)
+    return exc.value.problems
+
+
+# --- refused before anything runs ------------------------------------------------------------
+
+
+def test_unknown_path_is_refused_naming_it_and_what_is_there(tmp_path):
+    path = write_sweep(tmp_path, parameters={"sites.city_royl.beds": {"values": [60, 70]}})
+    (problem,) = problems(path)
+    assert problem.startswith("parameters.sites.city_royl.beds: unknown config path")
+    assert "city_royal" in problem  # says what the sites are
+
+
+def test_path_to_a_group_of_settings_is_refused(tmp_path):
+    path = write_sweep(tmp_path, parameters={"sites.city_royal": {"values": [1, 2]}})
+    assert "group of settings" in problems(path)[0]
+
+
+@pytest.mark.parametrize("spec, words", [
+    ({"values": []}, "the range is empty"),
+    ({"low": 0.3, "high": 0.3}, "the range is empty"),
+    ({"low": 0.4, "high": 0.1}, "the range is empty"),
+    ({"low": 60.2, "high": 60.8, "integer": True}, "no whole number"),
+    ({"low": 0.1}, "give low and high"),
+])
+def test_empty_or_half_range_is_refused(tmp_path, spec, words):
+    path = write_sweep(tmp_path, parameters={"community.admission_diversion_share": spec})
+    (problem,) = problems(path)
+    assert problem.startswith("parameters.community.admission_diversion_share") and words in problem
+
+
+def test_range_outside_what_the_config_accepts_is_refused(tmp_path):
+    path = write_sweep(tmp_path, parameters={"community.admission_diversion_share": {"low": 0.0, "high": 1.5}})
+    assert any("high end" in p and "admission_diversion_share" in p for p in problems(path))
+
+
+def test_sampled_design_needs_samples_and_ranges(tmp_path):
+    assert any("samples" in p for p in problems(write_sweep(tmp_path, design="sobol")))
+    assert any("give values" in p for p in problems(write_sweep(tmp_path, design="latin_hypercube", samples=4)))
+
+
+def test_unknown_kpi_is_refused(tmp_path):
+    assert problems(write_sweep(tmp_path, kpis=["four_hour_magic"])) == ["kpis: unknown KPI 'four_hour_magic'"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(low=st.floats(0, 1), high=st.floats(0, 1))
+def test_a_range_is_accepted_exactly_when_it_is_not_empty(tmp_path, low, high):
+    path = write_sweep(tmp_path, parameters={
+        "community.admission_diversion_share": {"low": low, "high": high},
+        "sites.city_royal.beds": {"low": 60, "high": 80, "integer": True}}, design="latin_hypercube", samples=3)
+    if low < high:
+        assert len(points(load_sweep(path).spec)) == 3
+    else:
+        assert any("the range is empty" in p for p in problems(path))
+
+
+def test_cli_refuses_a_bad_sweep_with_exit_2_and_writes_nothing(tmp_path, capsys):
+    path = write_sweep(tmp_path, parameters={"sites.nowhere.beds": {"values": [1, 2]}})
+    out = tmp_path / "out"
+    assert main(["sweep", str(path), "--workers", "1", "--out", str(out)]) == 2
+    assert "parameters.sites.nowhere.beds: unknown config path" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_cli_refuses_a_directory_holding_something_else(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    assert main(["sweep", str(GRID), "--workers", "1", "--out", str(out)]) == 2
+    assert "not an icsim sweep directory" in capsys.readouterr().err
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+
+
+# --- designs ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("design, samples, expected", [
+    ("latin_hypercube", 10, 10), ("sobol", 8, 8 * (3 + 2)), ("morris", 5, 5 * (3 + 1))])
+def test_sampled_design_sizes_and_bounds(tmp_path, design, samples, expected):
+    params = {"community.admission_diversion_share": {"low": 0.05, "high": 0.35},
+              "sites.city_royal.beds": {"low": 60, "high": 80, "integer": True},
+              "social_care.home_care_packages": {"low": 200, "high": 320, "integer": True}}
+    spec = load_sweep(write_sweep(tmp_path, design=design, samples=samples, parameters=params)).spec
+    df = points(spec)
+    assert len(df) == expected
+    share = df["community.admission_diversion_share"]
+    assert share.between(0.05, 0.35).all()
+    beds = df["sites.city_royal.beds"]
+    assert beds.between(60, 80).all() and (beds == beds.round()).all()
+    assert points(spec).equals(df)  # the design is a function of its seed
+
+
+def test_grid_plan_keys_are_content_addressed():
+    sweep = load_sweep(BIG_GRID)
+    table, configs, invalid = plan(sweep)
+    assert len(table) == 4 * 4 * 2 and not invalid
+    assert table.key.is_unique and len(configs) == 16
+    # the same config and seed, reached from another sweep, has the same key
+    one = table.iloc[5]
+    again = load_sweep(BIG_GRID).config_data({k: one[k] for k in sweep.spec.parameters})
+    from sim.config import validate
+
+    assert one.key == f"{validate(again).digest()}-seed{one.seed}"
+
+
+# --- on a real cluster -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    c = LoopbackCluster(workers=2)
+    yield c
+    c.close()
+
+
+def same(a, b) -> bool:
+    return a == b or (isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b))
+
+
+def test_sweep_on_a_cluster_equals_the_runs_made_one_by_one(cluster, tmp_path):
+    sweep = load_sweep(GRID)
+    out = tmp_path / "sweep"
+    with cluster.client() as client:
+        outcome = run_sweep(sweep, out, client)
+    assert (outcome.planned, outcome.ran, outcome.failed, outcome.remaining) == (8, 8, 0, 0)
+    df = results(out)
+    assert (df.status == "ok").all() and len(df) == 8
+    workers = set(df.worker)
+    assert len(workers) == 2, "both workers took runs"
+    table, configs, _ = plan(sweep)
+    for row in df.itertuples():
+        alone = run_task(configs[row.config_digest], row.seed, sweep.spec.months, sweep.spec.kpis)
+        for kpi in sweep.spec.kpis:
+            assert same(getattr(row, kpi), alone[kpi]), (row.point, row.seed, kpi)
+    # the summary: one row per point, a mean over the two replications
+    from experiments import sweep_summary
+
+    target = sweep_summary.write(sweep, out)
+    pts = pd.read_csv(target / "points.csv")
+    assert len(pts) == 4 and (pts.runs_ok == 2).all()
+    first = df[df.point == 0].ae_4h_type1.mean()
+    assert pts.loc[pts.point == 0, "ae_4h_type1"].item() == pytest.approx(first, rel=1e-12)
+
+
+def test_failed_runs_are_recorded_and_the_rest_finish(tmp_path):
+    """Two kinds of failure: a point that is not a valid config (recorded without running), and a
+    run whose worker dies under it with no retries allowed (as when a run runs out of memory)."""
+    own = LoopbackCluster(workers=2, allowed_failures=0)
+    try:
+        sweep = load_sweep(BEDS)
+        out = tmp_path / "sweep"
+        with own.client() as client:
+            killed = []
+
+            def kill_once(outcome):
+                if outcome.ran == 1 and not killed:
+                    killed.append(own.kill_busy_worker(client))
+            outcome = run_sweep(sweep, out, client, progress=kill_once)
+        df = results(out)
+        invalid = df["sites.city_royal.beds"] == 4
+        assert (df[invalid].status == "failed").all()
+        assert df[invalid].error.str.contains("elective_beds must not exceed beds").all()
+        died = df[~invalid & (df.status == "failed")]
+        assert len(died) >= 1 and died.error.str.startswith("KilledWorker").all()
+        assert outcome.ran == (df.status == "ok").sum() >= 1 and outcome.ran + len(died) == 4
+        assert outcome.failed == 2 + len(died) and outcome.remaining == 0
+        assert len(list((out / "failed").iterdir())) == outcome.failed
+        # restarted, the failures are skipped; asked to retry, the killed runs finish this time
+        with own.client() as client:
+            again = run_sweep(sweep, out, client)
+            assert (again.skipped, again.ran, again.failed) == (6, 0, 0)
+            retried = run_sweep(sweep, out, client, retry_failed=True)
+        assert (retried.skipped, retried.ran, retried.failed) == (outcome.ran, len(died), 2)
+        df = results(out)
+        assert (df[~invalid].status == "ok").all() and df[~invalid].error.isna().all()
+    finally:
+        own.close()
+
+
+def test_a_worker_killed_mid_sweep_loses_no_run(tmp_path):
+    own = LoopbackCluster(workers=2)
+    try:
+        sweep = load_sweep(BIG_GRID)
+        out = tmp_path / "sweep"
+        killed = []
+        with own.client() as client:
+            def kill_once(outcome):
+                if outcome.ran == 2 and not killed:
+                    killed.append(own.kill_busy_worker(client))
+            outcome = run_sweep(sweep, out, client, progress=kill_once)
+            assert len(client.scheduler_info()["workers"]) == 1, "the killed worker stayed dead"
+        assert killed
+        assert (outcome.ran, outcome.failed, outcome.remaining) == (32, 0, 0)
+        files = sorted(p.name for p in (out / "runs").iterdir())
+        assert len(files) == 32 and all(not f.startswith(".") for f in files)
+        df = results(out)
+        assert (df.status == "ok").all() and df.key.is_unique
+    finally:
+        own.close()
+
+
+def test_an_interrupted_sweep_restarted_runs_only_what_had_not_finished(cluster, tmp_path):
+    out = tmp_path / "sweep"
+    command = [sys.executable, "-m", "sim.cli", "sweep", str(BIG_GRID), "--scheduler", cluster.address,
+               "--out", str(out)]
+    env = {**os.environ, "PYTHONPATH": str(HERE.parent)}
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    runs = out / "runs"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if runs.exists() and len([p for p in runs.iterdir() if not p.name.startswith(".")]) >= 3:
+            break
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err
+    before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in runs.iterdir()}
+    assert 3 <= len(before) < 32, "the sweep was stopped part way"
+
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert f"{32 - len(before)} run now, {len(before)} already done (skipped), 0 failed" in done.stdout
+    after = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in runs.iterdir()}
+    assert len(after) == 32
+    assert all(after[name] == before[name] for name in before), "a finished run was run again"
+    assert (results(out).status == "ok").all()
+    assert (out / "summary" / "report.md").exists()
+
+
+def test_store_writes_whole_files_only(tmp_path):
+    store = RunStore(tmp_path / "s")
+    store.prepare({"name": "x"}, pd.DataFrame({"key": ["a-seed1"]}))
+
+    class Boom(Exception):
+        pass
+
+    def broken(path):
+        path.write_bytes(b"half")
+        raise Boom
+
+    from experiments.sweep_store import _atomic
+
+    with pytest.raises(Boom):
+        _atomic(store.runs / "a-seed1.parquet", broken)
+    assert list(store.runs.iterdir()) == [] and store.finished() == set()

@@ -3,6 +3,7 @@
     icsim run CONFIG [--seed N] [--months M] [--out DIR]
     icsim validate CONFIG
     icsim experiment EXPERIMENT [--replications N] [--workers N] [--out DIR]
+    icsim sweep SWEEP [--workers N | --scheduler ADDRESS] [--out DIR] [--retry-failed]
 
 A config that cannot be used is reported one problem per line, each naming its field, with exit
 code 2 and nothing written.
@@ -189,6 +190,63 @@ def cmd_experiment(args, out: Console, err: Console) -> int:
     return 0
 
 
+def cmd_sweep(args, out: Console, err: Console) -> int:
+    from experiments.sweep_config import load_sweep
+
+    if args.workers is not None and args.workers < 1:
+        err.print("error: --workers: must be >= 1")
+        return EXIT_BAD_INPUT
+    try:
+        sweep = load_sweep(args.sweep)
+    except ConfigError as exc:
+        err.print(f"[bold red]error:[/] {exc.source}: the sweep cannot be used", highlight=False)
+        for problem in exc.problems:
+            err.print(f"  {problem}", markup=False, highlight=False)
+        return EXIT_BAD_INPUT
+    from experiments import sweep_summary
+    from experiments.sweep import run_sweep
+    from experiments.sweep_store import RunStore
+
+    spec = sweep.spec
+    target = Path(args.out) if args.out else Path("results") / "sweeps" / spec.name
+    try:
+        RunStore(target).check(spec.name)
+    except FileExistsError as exc:
+        err.print(f"error: {exc}")
+        return EXIT_BAD_INPUT
+    from experiments.cluster import connect
+
+    try:
+        client = connect(args.scheduler, args.workers)
+    except OSError as exc:
+        err.print(f"error: --scheduler {args.scheduler}: cannot reach the Dask scheduler ({exc})")
+        return EXIT_BAD_INPUT
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
+               TextColumn("{task.fields[failed]} failed, {task.fields[remaining]} remaining"), TimeElapsedColumn())
+    interrupted = False
+    with client, Progress(*columns, console=err, transient=False, disable=not err.is_terminal) as progress:
+        task = progress.add_task(spec.name, total=None, failed=0, remaining="?")
+
+        def show(o):
+            progress.update(task, total=o.planned, completed=o.skipped + o.ran + o.failed, failed=o.failed,
+                            remaining=o.remaining)
+        try:
+            outcome = run_sweep(sweep, target, client, retry_failed=args.retry_failed, progress=show)
+        except KeyboardInterrupt:
+            interrupted = True
+    if interrupted:
+        left = len(RunStore(target).plan().key.unique()) - len(RunStore(target).finished())
+        err.print(f"interrupted: finished runs are kept in {target}/runs; {left} runs left. "
+                  "Run the same command again to finish them.", highlight=False)
+        return 130
+    summary = sweep_summary.write(sweep, target)
+    out.print(f"{spec.name}: {outcome.planned} runs: {outcome.ran} run now, {outcome.skipped} already done "
+              f"(skipped), {outcome.failed} failed.", highlight=False)
+    out.print(f"Results: {target}/runs (Parquet dataset). Summary: {summary / 'report.md'}", highlight=False)
+    return 1 if outcome.failed else 0
+
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="icsim", description="Simulate an NHS Integrated Care System.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -207,6 +265,14 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--workers", type=int, help="processes to run in parallel (default: one per core)")
     exp.add_argument("--out", help="report directory (default: results/experiments/NAME)")
     exp.set_defaults(func=cmd_experiment)
+    swp = sub.add_parser("sweep", help="run a parameter sweep on a Dask cluster, resumably, with sensitivity analysis")
+    swp.add_argument("sweep", help="sweep YAML, e.g. experiments/sweeps/community_levers.yaml")
+    where = swp.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, help="worker processes of a local Dask cluster (default: one per core)")
+    where.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    swp.add_argument("--out", help="sweep directory (default: results/sweeps/NAME); rerun to resume")
+    swp.add_argument("--retry-failed", action="store_true", help="run again the runs recorded as failed")
+    swp.set_defaults(func=cmd_sweep)
     return parser
 
 

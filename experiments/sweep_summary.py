@@ -99,7 +99,7 @@ def figure(indices: pd.DataFrame, design: str, path: Path) -> None:
             ax.set_xlabel("Sobol index (share of the KPI's variance)")
         else:
             ax.barh(y, d.mu_star, 0.6, xerr=d.mu_star_conf, label="mu* (mean absolute effect)", color="#1f77b4")
-            ax.set_xlabel("Morris mu* (KPI units per step of the parameter's range)")
+            ax.set_xlabel("Morris mu* (mean absolute elementary effect)")
         ax.set_yticks(y, d.parameter)
         ax.invert_yaxis()
         ax.set_title(kpi, loc="left", fontsize=10)

@@ -293,3 +293,72 @@ def test_store_writes_whole_files_only(tmp_path):
     with pytest.raises(Boom):
         _atomic(store.runs / "a-seed1.parquet", broken)
     assert list(store.runs.iterdir()) == [] and store.finished() == set()
+
+
+@pytest.mark.parametrize("path", sorted((HERE.parent / "experiments" / "sweeps").glob("*.yaml"))
+                         + sorted((HERE.parent / "benchmarks").glob("sweep_*.yaml")), ids=lambda p: p.name)
+def test_shipped_sweeps_load(path):
+    sweep = load_sweep(path)
+    assert len(plan(sweep)[0]) == len(points(sweep.spec)) * sweep.spec.replications
+
+
+def test_cli_sweep_on_a_local_cluster_end_to_end(tmp_path, capsys):
+    out = tmp_path / "grid"
+    assert main(["sweep", str(GRID), "--workers", "2", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "town_grid: 8 runs: 8 run now, 0 already done (skipped), 0 failed." in printed
+    summary = out / "summary"
+    assert {p.name for p in summary.iterdir()} >= {"results.parquet", "points.csv", "kpis.csv", "report.md"}
+    assert "Runs: 8 finished, 0 failed, 0 not run." in (summary / "report.md").read_text()
+    dataset = pd.read_parquet(out / "runs")
+    assert len(dataset) == 8 and dataset.key.is_unique
+    # run again: nothing to do, everything skipped, the same summary
+    before = (summary / "points.csv").read_bytes()
+    assert main(["sweep", str(GRID), "--workers", "1", "--out", str(out)]) == 0
+    assert "0 run now, 8 already done (skipped)" in capsys.readouterr().out
+    assert (summary / "points.csv").read_bytes() == before
+
+
+def synthetic(design: str, samples: int, bounds: list[tuple[float, float]]):
+    """A sweep spec on made-up parameters, for checking the sensitivity analysis on a function
+    whose indices are known (the config paths are never used)."""
+    from experiments.sweep_config import LoadedSweep, Sweep
+
+    spec = Sweep(name="synthetic", base="none", design=design, samples=samples, seed=1, kpis=["y"],
+                 parameters={f"x{i + 1}": {"low": lo, "high": hi} for i, (lo, hi) in enumerate(bounds)})
+    return LoadedSweep(spec, Path("synthetic.yaml"), {})
+
+
+def test_sobol_indices_of_the_ishigami_function():
+    """Ishigami (a=7, b=0.1) has known indices: S1 = 0.314, 0.442, 0; ST = 0.558, 0.442, 0.244."""
+    import numpy as np
+
+    from experiments.design import sample
+    from experiments.sweep_summary import sensitivity
+
+    sweep = synthetic("sobol", 1024, [(-np.pi, np.pi)] * 3)
+    x = sample(sweep.spec)
+    y = np.sin(x[:, 0]) + 7 * np.sin(x[:, 1]) ** 2 + 0.1 * x[:, 2] ** 4 * np.sin(x[:, 0])
+    indices, notes = sensitivity(sweep, pd.DataFrame({"point": range(len(y)), "y": y}))
+    assert not notes
+    got = indices.set_index("parameter")
+    assert got.S1.to_numpy() == pytest.approx([0.314, 0.442, 0.0], abs=0.05)
+    assert got.ST.to_numpy() == pytest.approx([0.558, 0.442, 0.244], abs=0.05)
+
+
+def test_morris_finds_the_parameter_that_matters_and_notes_missing_points():
+    import numpy as np
+
+    from experiments.design import sample
+    from experiments.sweep_summary import sensitivity
+
+    sweep = synthetic("morris", 20, [(0, 1), (0, 10)])
+    x = sample(sweep.spec)
+    y = 3 * x[:, 0]  # linear in x1, x2 does nothing
+    indices, _ = sensitivity(sweep, pd.DataFrame({"point": range(len(y)), "y": y}))
+    got = indices.set_index("parameter")
+    assert got.mu_star["x1"] == pytest.approx(3.0) and got.sigma["x1"] == pytest.approx(0.0, abs=1e-9)
+    assert got.mu_star["x2"] == 0.0
+    y[4] = np.nan  # a failed run: no indices, and the reason
+    indices, notes = sensitivity(sweep, pd.DataFrame({"point": range(len(y)), "y": y}))
+    assert indices.empty and notes == [f"y: no indices: 1 of {len(y)} design points have no result"]

@@ -1,7 +1,7 @@
 """Connect to the Dask cluster a sweep runs on.
 
 With no scheduler address, a local cluster of worker processes (one thread each: a run is pure
-Python, so threads would only share one interpreter lock) on the loopback interface, closed with
+Python, so threads would only share one interpreter lock) on the loopback interface (its status pages on a free port), closed with
 the client. With an address, the scheduler already running there, whatever started its workers
 (``dask worker``, dask-jobqueue on SLURM, Kubernetes): see docs/sweeps.md.
 """
@@ -21,5 +21,5 @@ def connect(scheduler: str | None = None, workers: int | None = None, timeout: s
     if scheduler:
         return Client(scheduler, timeout=timeout)
     n = workers or os.cpu_count() or 1
-    return Client(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
+    return Client(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0",
                   silence_logs=logging.ERROR)

@@ -16,6 +16,8 @@ depends on which.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import os
 import socket
 import time
@@ -24,18 +26,35 @@ from dataclasses import dataclass
 import pandas as pd
 
 from experiments.design import plan
-from experiments.sweep_config import LoadedSweep
+from experiments.sweep_config import LoadedSweep, point_config
 from experiments.sweep_store import RunStore
 
 
-def run_task(config_data: dict, seed: int, months: int, kpis: list[str]) -> dict:
-    """On a worker: one run, and the KPIs the sweep keeps (NaN where a KPI does not apply)."""
+def run_task(base_data: dict, point: dict, seed: int, months: int, kpis: list[str]) -> dict:
+    """On a worker: one run of the base config patched with a point's values, and the KPIs the
+    sweep keeps (NaN where a KPI does not apply). A task carries only its point's values; the
+    base config goes to the cluster once."""
     from experiments.runner import run_kpis
 
     started = time.perf_counter()
-    values = run_kpis(config_data, seed, months)
+    values = run_kpis(point_config(base_data, point), seed, months)
     return {"seconds": time.perf_counter() - started, "worker": f"{socket.gethostname()}:{os.getpid()}",
             **{k: float(values.get(k, float("nan"))) for k in kpis}}
+
+
+def _base(data: dict) -> dict:
+    """The base config as a task of its own, so the scheduler holds it once and can recompute
+    it if the worker holding it dies."""
+    return data
+
+
+def _digest(data: dict) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _plain(value):
+    """A value from the plan table as plain Python (numpy scalars are not YAML-safe config data)."""
+    return value.item() if hasattr(value, "item") else value
 
 
 @dataclass
@@ -68,7 +87,7 @@ def run_sweep(sweep: LoadedSweep, out, client, retry_failed: bool = False, progr
     the runs still queued are cancelled and the interrupt is raised again: every finished run is
     already on disk."""
     spec = sweep.spec
-    table, configs, invalid = plan(sweep)
+    table, _, invalid = plan(sweep)
     store = RunStore(out)
     store.prepare(spec.model_dump(mode="json"), table)
     runs = table.drop_duplicates("key").set_index("key")
@@ -95,10 +114,13 @@ def run_sweep(sweep: LoadedSweep, out, client, retry_failed: bool = False, progr
 
     from distributed import as_completed
 
+    names = list(spec.parameters)
+    base = client.submit(_base, sweep.base_data, key=f"icsim-base-{_digest(sweep.base_data)}")
     futures = {}
     for key in todo:
         row = runs.loc[key]
-        future = client.submit(run_task, configs[row.config_digest], int(row.seed), spec.months, spec.kpis,
+        point = {name: _plain(row[name]) for name in names}
+        future = client.submit(run_task, base, point, int(row.seed), spec.months, spec.kpis,
                                key=f"icsim-run-{key}", retries=0)
         futures[future] = key
     try:

@@ -145,11 +145,15 @@ class LoadedSweep:
         self.base_data = base_data
 
     def config_data(self, values: dict[str, Any]) -> dict:
-        """The base config patched with one point's values (plain data, before validation)."""
-        data = self.base_data
-        for path, value in values.items():
-            data = deep_merge(data, patch_for(path, value))
-        return data
+        return point_config(self.base_data, values)
+
+
+def point_config(base_data: dict, values: dict[str, Any]) -> dict:
+    """The base config patched with one point's values (plain data, before validation)."""
+    data = base_data
+    for path, value in values.items():
+        data = deep_merge(data, patch_for(path, value))
+    return data
 
 
 def _refuse(path: Path, exc: ValidationError, data) -> ConfigError:

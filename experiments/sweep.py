@@ -42,6 +42,10 @@ def run_task(base_data: dict, point: dict, seed: int, months: int, kpis: list[st
             **{k: float(values.get(k, float("nan"))) for k in kpis}}
 
 
+class ClusterLost(RuntimeError):
+    """Runs were cancelled by the cluster, not failed by the model: they stay to be run."""
+
+
 def _base(data: dict) -> dict:
     """The base config as a task of its own, so the scheduler holds it once and can recompute
     it if the worker holding it dies."""
@@ -116,7 +120,7 @@ def run_sweep(sweep: LoadedSweep, out, client, retry_failed: bool = False, progr
 
     names = list(spec.parameters)
     base = client.submit(_base, sweep.base_data, key=f"icsim-base-{_digest(sweep.base_data)}")
-    futures = {}
+    futures, lost = {}, []
     for key in todo:
         row = runs.loc[key]
         point = {name: _plain(row[name]) for name in names}
@@ -134,12 +138,18 @@ def run_sweep(sweep: LoadedSweep, out, client, retry_failed: bool = False, progr
                 outcome.ran += 1
                 if progress:
                     progress(outcome)
+            elif future.status == "cancelled":  # not the run's fault: the cluster went away
+                lost.append(key)
+                continue
             else:
                 record_failure(key, _error_text(future.exception()))
             future.release()
     except BaseException:
         client.cancel(list(futures), force=True)
         raise
+    if lost:
+        raise ClusterLost(f"the cluster dropped {len(lost)} runs before they finished (scheduler gone?); "
+                          "finished runs are kept: run the same command again to finish")
     return outcome
 
 

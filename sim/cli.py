@@ -204,7 +204,7 @@ def cmd_sweep(args, out: Console, err: Console) -> int:
             err.print(f"  {problem}", markup=False, highlight=False)
         return EXIT_BAD_INPUT
     from experiments import sweep_summary
-    from experiments.sweep import run_sweep
+    from experiments.sweep import ClusterLost, run_sweep
     from experiments.sweep_store import RunStore
 
     spec = sweep.spec
@@ -234,6 +234,9 @@ def cmd_sweep(args, out: Console, err: Console) -> int:
             outcome = run_sweep(sweep, target, client, retry_failed=args.retry_failed, progress=show)
         except KeyboardInterrupt:
             interrupted = True
+        except ClusterLost as exc:
+            err.print(f"error: {exc}", highlight=False)
+            return 1
     if interrupted:
         left = len(RunStore(target).plan().key.unique()) - len(RunStore(target).finished())
         err.print(f"interrupted: finished runs are kept in {target}/runs; {left} runs left. "

@@ -250,6 +250,31 @@ def test_a_worker_killed_mid_sweep_loses_no_run(tmp_path):
         own.close()
 
 
+def test_a_lost_scheduler_stops_the_sweep_without_blaming_the_runs(tmp_path):
+    """Runs the cluster drops are not failures: none is recorded as failed, and a restart on
+    another cluster runs exactly those."""
+    from experiments.sweep import ClusterLost
+
+    own = LoopbackCluster(workers=2)
+    sweep = load_sweep(BIG_GRID)
+    out = tmp_path / "sweep"
+    try:
+        with pytest.raises(ClusterLost):
+            with own.client() as client:
+                run_sweep(sweep, out, client, progress=lambda o: o.ran == 3 and own.scheduler.kill())
+    finally:
+        own.close()
+    kept = RunStore(out).finished()
+    assert len(kept) >= 3 and RunStore(out).failures() == set()
+    other = LoopbackCluster(workers=2)
+    try:
+        with other.client() as client:
+            outcome = run_sweep(sweep, out, client)
+    finally:
+        other.close()
+    assert (outcome.skipped, outcome.ran, outcome.failed) == (len(kept), 32 - len(kept), 0)
+
+
 def test_an_interrupted_sweep_restarted_runs_only_what_had_not_finished(cluster, tmp_path):
     out = tmp_path / "sweep"
     command = [sys.executable, "-m", "sim.cli", "sweep", str(BIG_GRID), "--scheduler", cluster.address,

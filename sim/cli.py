@@ -4,6 +4,7 @@
     icsim validate CONFIG
     icsim experiment EXPERIMENT [--replications N] [--workers N] [--out DIR]
     icsim sweep SWEEP [--workers N | --scheduler ADDRESS] [--out DIR] [--retry-failed]
+    icsim explore [CONFIG] [--port N] [--host H]
 
 A config that cannot be used is reported one problem per line, each naming its field, with exit
 code 2 and nothing written.
@@ -249,6 +250,41 @@ def cmd_sweep(args, out: Console, err: Console) -> int:
     return 1 if outcome.failed else 0
 
 
+def cmd_explore(args, out: Console, err: Console) -> int:
+    """Start the interactive explorer (``viz/app.py``) on a Solara server, in place of this process."""
+    import errno
+    import os
+    import socket
+
+    if not 1 <= args.port <= 65535:
+        err.print("error: --port: must be between 1 and 65535")
+        return EXIT_BAD_INPUT
+    cfg = _load(args.config, err)
+    if cfg is None:
+        return EXIT_BAD_INPUT
+    try:
+        socket.getaddrinfo(args.host, args.port)
+    except socket.gaierror as exc:
+        err.print(f"error: --host: {args.host} is not a known host name or address ({exc.strerror})")
+        return EXIT_BAD_INPUT
+    try:
+        with socket.create_server((args.host, args.port)):
+            pass
+    except OSError as exc:
+        field = "--host" if exc.errno == errno.EADDRNOTAVAIL else "--port"
+        err.print(f"error: {field}: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
+        return EXIT_BAD_INPUT
+    import viz
+
+    app = Path(viz.__file__).resolve().parent / "app.py"
+    env = {**os.environ, "ICSIM_EXPLORE_CONFIG": str(Path(args.config).resolve()),
+           "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false"}
+    out.print(f"icsim explorer: {cfg.name} on http://{args.host}:{args.port}/ (Ctrl+C stops it)", highlight=False)
+    sys.stdout.flush()
+    os.execve(sys.executable, [sys.executable, "-m", "solara", "run", str(app), "--host", args.host,
+                               "--port", str(args.port), "--production", "--no-open", "--no-check-version"], env)
+    return 0  # not reached: the server replaces this process
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="icsim", description="Simulate an NHS Integrated Care System.")
@@ -276,6 +312,12 @@ def build_parser() -> argparse.ArgumentParser:
     swp.add_argument("--out", help="sweep directory (default: results/sweeps/NAME); rerun to resume")
     swp.add_argument("--retry-failed", action="store_true", help="run again the runs recorded as failed")
     swp.set_defaults(func=cmd_sweep)
+    xpl = sub.add_parser("explore", help="start the interactive explorer in a web page (Solara)")
+    xpl.add_argument("config", nargs="?", default="configs/baseline.yaml",
+                     help="footprint config shown first (default: configs/baseline.yaml)")
+    xpl.add_argument("--port", type=int, default=8765, help="port to serve on (default: 8765)")
+    xpl.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    xpl.set_defaults(func=cmd_explore)
     return parser
 
 

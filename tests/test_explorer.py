@@ -1,0 +1,460 @@
+"""The interactive explorer (``icsim explore``, ``viz/``).
+
+Pure Python first: the levers and the config fields they set, the presets, the scenario and
+baseline run side by side, the command's refusals. Then the page itself in a real browser:
+headless Chromium (Debian's package, installed by ``tests/install_browser.sh`` when missing),
+driven by Playwright, against a server started with ``icsim explore`` on a free loopback port.
+Both use a small Midshire (``tiny_config``: the baseline with a twentieth of its people and
+capacities) so that a month takes a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from conftest import BASELINE, ROOT
+
+from sim.cli import main
+from sim.config import ConfigError, load_raw
+from sim.kpis import kpi_tables
+from viz.footprints import footprints, load
+from viz.levers import FIELDS, SITE, levers_of, patch, scenario_config
+from viz.presets import AS_CONFIGURED, SQUEEZE, presets
+from viz.session import Session
+
+NW_LONDON = ROOT / "configs" / "nw_london.yaml"
+CHROMIUM = Path("/usr/bin/chromium")
+INSTALL_BROWSER = ROOT / "tests" / "install_browser.sh"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+def tiny_config(folder: Path, factor: int = 20) -> Path:
+    """The baseline with 1/``factor`` of its people and of every capacity and budget, and a
+    two-week warm-up: the same system in miniature."""
+    raw = load_raw(BASELINE)
+
+    def small(x: float) -> int:
+        return max(1, round(x / factor))
+
+    sites = {}
+    for name, site in raw["sites"].items():
+        p = {k: small(site[k]) for k in ("beds", "elective_beds") if site.get(k)}
+        for service in ("emergency_department", "urgent_care_centre"):
+            if site.get(service):
+                p[service] = {k: small(v) for k, v in site[service].items() if k in ("clinicians", "cubicles")}
+        if p:
+            sites[name] = p
+    community, care = raw["community"], raw["social_care"]
+    scaled = {
+        "name": "tiny_midshire",
+        "run": {"warmup_days": 14},
+        "localities": {name: {"population": {band: round(n / factor) for band, n in loc["population"].items()}}
+                       for name, loc in raw["localities"].items()},
+        "sites": sites,
+        "ambulance": {"vehicles": small(raw["ambulance"]["vehicles"])},
+        "community": {k: small(community[k]) for k in ("virtual_ward_beds", "urgent_response_caseload",
+                                                      "intermediate_care_beds", "reablement_caseload")},
+        "social_care": {"home_care_packages": small(care["home_care_packages"]),
+                        "care_home_places": small(care["care_home_places"]),
+                        "home_care_community_starts_per_week": care["home_care_community_starts_per_week"] / factor,
+                        "care_home_community_admissions_per_week":
+                            care["care_home_community_admissions_per_week"] / factor},
+        "organisations": {"local_authority": {
+            "social_care_budget": raw["organisations"]["local_authority"]["social_care_budget"] / factor}},
+    }
+    path = folder / "tiny.yaml"
+    path.write_text(f"extends: {BASELINE}\n" + yaml.safe_dump(scaled, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> Path:
+    return tiny_config(tmp_path_factory.mktemp("explorer"))
+
+
+def field(cfg, path: str):
+    node = cfg
+    for part in path.split("."):
+        node = node[part] if isinstance(node, dict) else getattr(node, part)
+    return node
+
+
+# --- levers -> config ----------------------------------------------------------------------------
+
+
+def test_levers_as_configured_give_back_the_config():
+    for path in (BASELINE, NW_LONDON):
+        fp = load(path)
+        assert scenario_config(fp.raw, levers_of(fp.config)).digest() == fp.config.digest()
+
+
+def test_every_lever_sets_the_config_field_it_names():
+    fp = load(BASELINE)
+    base = levers_of(fp.config)
+    moved = replace(base, admission_diversion_share=0.33, virtual_ward_beds=401, intermediate_care_beds=402,
+                    reablement_caseload=403, eligibility_threshold=0.45,
+                    ae_open={**base.ae_open, "north_general": False}, beds={**base.beds, "city_royal": 700},
+                    money=replace(base.money, allocation_per_head=810.0, allocation_growth=0.021, cost_growth=0.034,
+                                  efficiency_asked=0.05, first_year_savings=0.03, redundancy_centrally_funded=True,
+                                  social_care_budget=2.0e8, council_budget_growth=-0.01))
+    cfg = scenario_config(fp.raw, moved)
+    expected = {FIELDS[k]: getattr(moved, k) for k in FIELDS if hasattr(moved, k) and k not in ("ae_open", "beds")}
+    expected |= {FIELDS[k]: getattr(moved.money, k) for k in FIELDS if hasattr(moved.money, k)}
+    expected[FIELDS["ae_open"].replace(SITE, "north_general")] = False
+    expected[FIELDS["beds"].replace(SITE, "city_royal")] = 700
+    assert len(expected) == len(FIELDS)
+    for path, value in expected.items():
+        assert field(cfg, path) == value, path
+    assert field(cfg, "sites.city_royal.emergency_department.open") is True  # the others are left alone
+    assert levers_of(cfg) == moved
+
+
+@pytest.mark.parametrize("change, problem", [
+    (lambda lv: replace(lv, ae_open=dict.fromkeys(lv.ae_open, False)),
+     "sites: at least one open emergency department (type 1 A&E) is needed"),
+    (lambda lv: replace(lv, beds={**lv.beds, "city_royal": 80}), "sites.city_royal: elective_beds must not exceed beds"),
+    (lambda lv: replace(lv, admission_diversion_share=1.5),
+     "community.admission_diversion_share: Input should be less than or equal to 1"),
+    (lambda lv: replace(lv, money=replace(lv.money, social_care_budget=-1.0)),
+     "organisations.local_authority.social_care_budget: Input should be greater than or equal to 0"),
+])
+def test_levers_the_model_cannot_run_are_refused_naming_the_field(change, problem):
+    fp = load(BASELINE)
+    with pytest.raises(ConfigError) as exc:
+        scenario_config(fp.raw, change(levers_of(fp.config)))
+    assert any(problem in line for line in exc.value.problems), exc.value.problems
+
+
+def test_a_footprint_without_organisations_has_no_money_levers():
+    fp = load(NW_LONDON)
+    levers = levers_of(fp.config)
+    assert levers.money is None and "organisations" not in patch(levers)
+    assert len(levers.ae_open) == 9
+    assert set(presets(fp)) == {AS_CONFIGURED, "Divert 40% of admissions to community care",
+                                "Close the smallest A&E (hammersmith_hospital)"}
+
+
+def test_presets_mirror_the_experiments():
+    fp = load(BASELINE)
+    base, chosen = levers_of(fp.config), presets(fp)
+    divert = chosen["Divert 40% of admissions to community care"]
+    assert (divert.admission_diversion_share, divert.virtual_ward_beds) == (0.40, 550)  # forty_percent, funded
+    squeeze = chosen["Efficiency squeeze (configs/squeeze.yaml)"].money
+    own = yaml.safe_load(SQUEEZE.read_text())["organisations"]
+    assert (squeeze.allocation_growth, squeeze.cost_growth, squeeze.efficiency_asked, squeeze.first_year_savings) == (
+        own["icb"]["allocation_growth"], own["icb"]["cost_growth"], own["icb"]["efficiency_asked"],
+        own["icb"]["first_year_savings"])
+    assert squeeze.council_budget_growth == own["local_authority"]["budget_growth"] == 0.0
+    assert squeeze.allocation_per_head == base.money.allocation_per_head  # squeeze.yaml does not set it
+    assert chosen["Social care budget cut 20%"].money.social_care_budget == 204_800_000  # social_care budget_cut_20
+    closed = chosen["Close the smallest A&E (south_district)"]
+    assert [s for s, is_open in closed.ae_open.items() if not is_open] == ["south_district"]
+
+
+def test_footprints_are_the_configs_that_define_places(tiny):
+    labels = [fp.config.name for fp in footprints(tiny)]
+    assert labels == ["tiny_midshire", "baseline", "nw_london"]  # not england.yaml, not squeeze.yaml
+
+
+# --- the session: scenario and baseline in lockstep ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_session(tiny) -> Session:
+    fp = load(tiny)
+    diverted = replace(levers_of(fp.config), admission_diversion_share=0.4)
+    s = Session(fp, diverted, seed=5, months=12)
+    s.step()
+    s.step()
+    return s
+
+
+def test_scenario_and_baseline_step_together(tiny_session):
+    s = tiny_session
+    scenario, baseline = s.views()
+    assert s.month == scenario.months_done == baseline.months_done == 2
+    assert scenario.kpis.index.tolist() == baseline.kpis.index.tolist() == ["2024-04", "2024-05"]
+    assert (scenario.kpis.diverted_to_virtual_ward > 5 * baseline.kpis.diverted_to_virtual_ward).all()
+    # common random numbers: the same patients arrive in both
+    assert scenario.kpis.ambulance_incidents_per_1000.tolist() == baseline.kpis.ambulance_incidents_per_1000.tolist()
+
+
+def test_a_month_is_measured_as_kpi_tables_measures_it(tiny_session):
+    for run, view in zip((tiny_session.scenario, tiny_session.baseline), tiny_session.views()):
+        monthly, _, _ = kpi_tables(run.model)
+        last = monthly[monthly.month == "2024-05"].set_index("kpi").value
+        pd.testing.assert_series_equal(view.kpis.loc["2024-05"].astype(float), last.astype(float),
+                                       check_names=False, check_index_type=False)
+
+
+def test_restarting_the_scenario_keeps_the_baseline_run(tiny_session):
+    s = tiny_session
+    again = Session(s.footprint, replace(s.levers, admission_diversion_share=0.1), seed=5, months=12, previous=s)
+    assert again.baseline is s.baseline and again.scenario is not s.scenario and again.month == 0
+    again.step()
+    assert s.baseline.months_done == 2  # month 1 was there already: nothing re-run
+    assert again.views()[1] is s.baseline.views[1]
+    other_seed = Session(s.footprint, s.levers, seed=6, months=12, previous=s)
+    assert other_seed.baseline is not s.baseline
+    as_configured = Session(s.footprint, levers_of(s.footprint.config), seed=5, months=12, previous=s)
+    assert as_configured.scenario is as_configured.baseline  # the same run, simulated once
+
+
+def test_a_session_refuses_levers_the_model_cannot_run(tiny):
+    fp = load(tiny)
+    lv = levers_of(fp.config)
+    with pytest.raises(ConfigError):
+        Session(fp, replace(lv, ae_open=dict.fromkeys(lv.ae_open, False)), seed=1, months=12)
+    with pytest.raises(ConfigError, match="seed"):
+        Session(fp, lv, seed=-1, months=12)
+
+
+def test_the_download_holds_both_runs(tiny_session):
+    with zipfile.ZipFile(io.BytesIO(tiny_session.results_zip())) as zf:
+        names = set(zf.namelist())
+        assert {"kpis_monthly.csv", "kpis_by_site.csv", "organisations.csv", "decisions.csv", "ledgers.csv",
+                "scenario_config.yaml", "levers.json"} <= names
+        kpis = pd.read_csv(zf.open("kpis_monthly.csv"))
+        config = yaml.safe_load(zf.read("scenario_config.yaml"))
+    assert set(kpis.run) == {"scenario", "baseline"} and set(kpis.month) == {"2024-04", "2024-05"}
+    diverted = kpis[kpis.kpi == "diverted_to_virtual_ward"].groupby("run").value.sum()
+    assert diverted["scenario"] > diverted["baseline"]
+    assert config["community"]["admission_diversion_share"] == 0.4
+
+
+# --- the command ----------------------------------------------------------------------------------
+
+
+def test_explore_refuses_a_bad_config_or_port_before_starting(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"extends: {BASELINE}\nsites:\n  city_royal: {{beds: -5}}\n")
+    assert main(["explore", str(bad), "--port", str(free_port())]) == 2
+    assert "sites.city_royal.beds: Input should be greater than or equal to 0" in capsys.readouterr().err
+    assert main(["explore", str(BASELINE), "--port", "70000"]) == 2
+    assert "--port: must be between 1 and 65535" in capsys.readouterr().err
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        assert main(["explore", str(BASELINE), "--port", str(busy.getsockname()[1])]) == 2
+    assert "--port: cannot listen on 127.0.0.1" in capsys.readouterr().err
+    assert main(["explore", str(BASELINE), "--host", "no-such-host.invalid", "--port", str(free_port())]) == 2
+    assert "--host: no-such-host.invalid" in capsys.readouterr().err
+
+
+# --- the page, in a browser -----------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Path:
+    """Debian's Chromium, installed by the project's script if missing. Under CI (CI=true) a
+    failed install fails the tests; elsewhere it skips them."""
+    if not CHROMIUM.exists():
+        result = subprocess.run(["sh", str(INSTALL_BROWSER)], capture_output=True, text=True)
+        if result.returncode != 0 or not CHROMIUM.exists():
+            why = f"could not install Chromium with {INSTALL_BROWSER}: {result.stderr.strip()[-500:]}"
+            if os.environ.get("CI", "").lower() == "true":
+                pytest.fail(why)
+            pytest.skip(why)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def server(tiny, tmp_path_factory):
+    """``icsim explore`` on a free loopback port, serving the tiny footprint."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("server") / "server.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "explore", str(tiny), "--port", str(port)],
+                                cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"the explorer did not start: {log.read_text()[-2000:]}")
+        time.sleep(0.5)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium, tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            tmp_path_factory.mktemp("chromium-profile"), executable_path=str(chromium), headless=True,
+            args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 900}, accept_downloads=True)
+        yield context
+        context.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    """A fresh page (a new Solara session, with its own state) on the explorer."""
+    page = browser.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(server)
+    page.locator(".month-label").get_by_text("Month 0 of 12: not started").wait_for()
+    yield page
+    page.close()
+
+
+def month_label(page) -> str:
+    return page.locator(".month-label").inner_text()
+
+
+def kpi_row(page, label: str) -> list[str]:
+    """The cells of a row of the KPI table: label, scenario, baseline, difference."""
+    row = page.locator("#kpi-table tr", has=page.locator("td", has_text=label)).first
+    return row.locator("td").all_inner_texts()
+
+
+def wait_for_month(page, n: int) -> None:
+    page.locator(".month-label").get_by_text(f"Month {n} of 12").wait_for()
+
+
+def switch_ae(page, site: str, to: str) -> None:
+    page.locator(f".lever-ae_open-{site} label").click()
+    page.locator(f".lever-ae_open-{site}").get_by_text(f"A&E {to}").wait_for()
+
+
+def test_the_page_loads_with_levers_map_and_no_month_run(page):
+    from playwright.sync_api import expect
+
+    expect(page.locator(".lever-admission_diversion_share .lever-label")).to_have_text("Admissions diverted to virtual wards: 2%")
+    expect(page.locator("svg g.site")).to_have_count(7)
+    expect(page.locator("#site-city_royal")).to_have_class("site ae-open")
+    expect(page.get_by_text("No month run yet")).to_be_visible()
+    expect(page.locator("img")).to_have_count(2)  # the KPI and finance charts
+
+
+def test_a_lever_changed_then_months_run_update_the_charts(page):
+    from playwright.sync_api import expect
+
+    lever = page.locator(".lever-admission_diversion_share")
+    lever.locator("[role=slider]").focus()
+    page.keyboard.press("End")  # one key, so no key press can cross the server's reply to another
+    expect(lever.locator(".lever-label")).to_have_text("Admissions diverted to virtual wards: 60%")
+    charts = page.locator("img").first
+    expect(charts).to_have_attribute("src", re.compile("."))
+    before = charts.get_attribute("src")
+    page.locator(".step-month").click()
+    wait_for_month(page, 1)
+    assert month_label(page) == "Month 1 of 12: 2024-04"
+    expect(page.get_by_text("community.admission_diversion_share changed from the config")).to_be_visible()
+    _, scenario, baseline, _ = kpi_row(page, "Admissions diverted to virtual wards")
+    assert int(scenario) > 5 * max(int(baseline), 1)
+    occupancy_month_1 = kpi_row(page, "Bed occupancy at midnight")
+    expect(charts).not_to_have_attribute("src", before)
+    expect(page.locator("#decision-log")).to_contain_text("council")
+
+    page.locator(".run-year").click()
+    wait_for_month(page, 3)
+    page.locator(".stop").click()
+    expect(page.locator(".stop")).to_be_disabled()
+    done = int(month_label(page).split()[1])
+    assert done >= 3
+    expect(page.locator("h4", has_text=f"Month {done} (")).to_be_visible()
+    assert kpi_row(page, "Bed occupancy at midnight") != occupancy_month_1
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "explorer.png"))
+
+
+def test_a_closed_ae_shows_closed_on_the_map(page):
+    from playwright.sync_api import expect
+
+    switch_ae(page, "north_general", "closed")
+    page.locator(".apply-levers").click()
+    site = page.locator("#site-north_general")
+    expect(site).to_have_class("site ae-closed")
+    expect(site).to_have_attribute("aria-label", re.compile("A&E closed"))
+    expect(page.locator("#site-city_royal")).to_have_class("site ae-open")
+    expect(page.locator("#site-table tr", has_text="north_general")).to_contain_text("closed")
+    page.locator(".step-month").click()
+    wait_for_month(page, 1)
+    expect(site).to_have_class("site ae-closed")
+
+
+def test_an_invalid_combination_shows_an_error_and_the_page_keeps_working(page):
+    from playwright.sync_api import expect
+
+    for site in ("city_royal", "north_general", "south_district"):
+        switch_ae(page, site, "closed")
+    page.locator(".apply-levers").click()
+    error = page.locator(".lever-error")
+    expect(error).to_contain_text("sites: at least one open emergency department (type 1 A&E) is needed")
+    page.locator(".step-month").click()  # refused too: the levers still cannot be used
+    page.wait_for_timeout(1000)
+    expect(error).to_be_visible()
+    assert month_label(page) == "Month 0 of 12: not started"
+
+    switch_ae(page, "city_royal", "open")
+    page.locator(".apply-levers").click()
+    expect(error).to_have_count(0)
+    page.locator(".step-month").click()
+    wait_for_month(page, 1)
+    expect(page.locator("#site-city_royal")).to_have_class("site ae-open")
+    expect(page.locator("svg g.site.ae-closed")).to_have_count(2)
+
+
+def test_the_results_download_as_a_zip(page):
+    page.locator(".step-month").click()
+    wait_for_month(page, 1)
+    page.locator(".prepare-download").click()
+    with page.expect_download() as download:
+        page.locator("a.download-results").click()
+    with zipfile.ZipFile(download.value.path()) as zf:
+        kpis = pd.read_csv(zf.open("kpis_monthly.csv"))
+    assert set(kpis.run) == {"scenario", "baseline"} and set(kpis.month) == {"2024-04"}
+
+
+def test_a_preset_moves_the_levers_and_a_footprint_without_money_hides_them(page):
+    from playwright.sync_api import expect
+
+    page.get_by_text(AS_CONFIGURED, exact=True).click()
+    page.get_by_text("Divert 40% of admissions to community care").click()
+    expect(page.locator(".lever-admission_diversion_share .lever-label")).to_have_text(
+        "Admissions diverted to virtual wards: 40%")
+    expect(page.locator(".lever-virtual_ward_beds .lever-label")).to_have_text("Virtual ward beds: 29")  # 8 x 550/150
+    expect(page.locator(".lever-social_care_budget")).to_have_count(1)
+
+    page.get_by_text("tiny_midshire (tiny.yaml)", exact=True).click()
+    page.get_by_text("nw_london (nw_london.yaml)").click()
+    expect(page.get_by_text("nw_london: 1,977,100 people")).to_be_visible()
+    expect(page.get_by_text("This footprint has no organisations (organisations: null), so no money")).to_be_visible()
+    expect(page.locator(".lever-social_care_budget")).to_have_count(0)
+    expect(page.locator("[class*=lever-ae_open-]")).to_have_count(9)
+    expect(page.locator("svg g.site.ae-open")).to_have_count(9)
+    expect(page.locator(".lever-admission_diversion_share .lever-label")).to_have_text(
+        "Admissions diverted to virtual wards: 2%")

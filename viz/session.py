@@ -1,0 +1,216 @@
+"""A scenario and its baseline, run month by month side by side.
+
+``Session`` holds two runs of ``HealthSystem`` with the same seed and number of months: the
+scenario (the footprint with the user's levers) and the baseline (the footprint as configured).
+``step`` runs the next month of both, so every chart compares the same months ("lockstep").
+The baseline depends only on the footprint, seed and months, so when the user restarts the
+scenario with other levers the baseline run already made is kept (its month ``k`` is the same
+whichever scenario it stands beside); and a scenario whose config is the baseline's shares its
+run rather than simulating the same patients twice.
+
+After each month a ``RunView`` is taken: an immutable picture of the run (KPIs by month, sites,
+organisations, decisions) that the page draws while the model itself runs on in a worker thread.
+Monthly KPIs are ``sim.kpis.measure`` applied to the month just run, the definitions of
+``sim.kpis.kpi_tables``; calling ``kpi_tables`` itself after every month would re-measure every
+earlier month and the whole-period summary each time (about 5 s at month 12 of the baseline).
+A month is measured when it ends, as ``kpi_tables`` measures it in a run stopped at that point
+(a patient still in A&E counts by time so far).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+import zipfile
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from agents.reporting import decision_table, ledger_table, organisation_table
+from sim.calendar import MINUTES_PER_DAY, Calendar
+from sim.config import Config, ConfigError
+from sim.kpis import measure, tables_for_kpis
+from sim.model import HealthSystem
+from viz.footprints import Footprint
+from viz.levers import Levers, scenario_config
+
+# site KPIs kept for the map and the site table
+SITE_KPIS = ("bed_occupancy_midnight", "ae_4h_type1", "delayed_discharges_midnight")
+
+
+@dataclass(frozen=True, eq=False)
+class RunView:
+    """One run as it stood after ``months_done`` months (read-only)."""
+
+    name: str
+    months_done: int
+    month_labels: list[str]  # every month of the run, done or not
+    kpis: pd.DataFrame  # one row per month done (index: month label), one column per KPI
+    sites: pd.DataFrame  # one row per site: place, services, beds, and the last month's load
+    organisations: pd.DataFrame  # agents.reporting.organisation_table (empty without organisations)
+    decisions: pd.DataFrame  # agents.reporting.decision_table
+
+    @property
+    def month_label(self) -> str:
+        return self.month_labels[self.months_done - 1] if self.months_done else "not started"
+
+
+def site_table(config: Config, hs: HealthSystem | None, load: dict[str, dict] | None = None) -> pd.DataFrame:
+    """Sites with their location, A&E (open, closed or none), urgent care centre, beds open and
+    the last month's load (``SITE_KPIS``); from the config before the model is built."""
+    rows = []
+    for i, (name, site) in enumerate(config.sites.items()):
+        ed, ucc = site.emergency_department, site.urgent_care_centre
+        if hs is not None:
+            ed_open = hs.eds[i].is_open if i in hs.eds else None
+            ward = hs.wards.get(i)
+            beds = ward.base_beds + ward.elective_beds.capacity if ward else 0
+        else:
+            ed_open = ed.open if ed else None
+            beds = site.beds
+        rows.append({"site": name, "lat": site.lat, "lon": site.lon,
+                     "ae": "none" if ed_open is None else ("open" if ed_open else "closed"),
+                     "urgent_care_centre": bool(ucc and ucc.open), "ambulance_station": site.ambulance_station,
+                     "beds": beds, **{k: (load or {}).get(name, {}).get(k, np.nan) for k in SITE_KPIS}})
+    return pd.DataFrame(rows).set_index("site")
+
+
+class Run:
+    """One model run, stepped a month at a time, with a view after every month."""
+
+    def __init__(self, name: str, config: Config, seed: int, months: int):
+        self.name, self.config, self.seed, self.months = name, config, seed, months
+        self.model: HealthSystem | None = None  # built on the first step (it takes a second or two)
+        self.lock = threading.Lock()  # held while the model runs, so a download never reads a half-run month
+        self._rows: list[dict] = []
+        self._site_rows: list[dict] = []
+        labels = Calendar(config.run, months).month_labels
+        self.views = [RunView(name, 0, labels, pd.DataFrame(), site_table(config, None),
+                              pd.DataFrame(), pd.DataFrame())]
+
+    @property
+    def months_done(self) -> int:
+        return len(self.views) - 1
+
+    def step(self) -> None:
+        with self.lock:
+            if self.model is None:
+                self.model = HealthSystem(self.config, seed=self.seed, months=self.months)
+            self.model.step()
+            ics, by_site = self._measure_last_month()
+            label = self.model.calendar.month_labels[self.model.month - 1]
+            self._rows.append({"month": label, **ics})
+            self._site_rows += [{"month": label, "site": s, **v} for s, v in by_site.items()]
+            self.views.append(self._view(by_site))
+
+    def _measure_last_month(self) -> tuple[dict, dict[str, dict]]:
+        hs = self.model
+        m, cal, end = hs.month - 1, hs.calendar, hs.env.now
+        j, appts, census = tables_for_kpis(hs)
+        days = (cal.month_starts[m + 1] - cal.month_starts[m]) / MINUTES_PER_DAY
+        people = float(hs.cfg.population)
+        jm, am, cm = j[j.month == m], appts[appts.month == m], census[census.month == m]
+        ics = measure(jm, am, cm, people, days, end)
+        by_site = {}
+        for s, site in enumerate(hs.site_names):  # a site's journeys, as sim.kpis.kpi_tables selects them
+            js = jm[(jm.ed_site == s) | (jm.ucc_site == s) | (jm.bed_site == s)]
+            if len(js):
+                kpis = measure(js, am.iloc[0:0], cm[cm.site == site], people, days, end)
+                by_site[site] = {k: kpis[k] for k in SITE_KPIS}
+        return ics, by_site
+
+    def _view(self, by_site: dict) -> RunView:
+        hs = self.model
+        kpis = pd.DataFrame(self._rows).set_index("month")
+        return RunView(self.name, hs.month, list(hs.calendar.month_labels), kpis, site_table(self.config, hs, by_site),
+                       organisation_table(hs), decision_table(hs))
+
+    def tables(self, months_done: int) -> dict[str, pd.DataFrame]:
+        """The run's results for its first ``months_done`` months, as tables to download."""
+        with self.lock:
+            labels = self.views[months_done].kpis.index.tolist() if months_done else []
+            kpis = pd.DataFrame(self._rows[:months_done])
+            out = {
+                "kpis_monthly": kpis.melt(id_vars="month", var_name="kpi") if len(kpis) else kpis,
+                "kpis_by_site": pd.DataFrame([r for r in self._site_rows if r["month"] in labels]),
+            }
+            if self.model is not None:
+                orgs = organisation_table(self.model)
+                out["organisations"] = orgs[orgs.month.isin(labels)] if len(orgs) else orgs
+                decisions = decision_table(self.model)
+                out["decisions"] = decisions[decisions.month_index < months_done]
+                ledgers = ledger_table(self.model)
+                out["ledgers"] = ledgers[ledgers.month.isin(labels)]
+            return out
+
+
+def _baseline_key(fp: Footprint, seed: int, months: int) -> tuple:
+    return fp.path, fp.config.digest(), seed, months
+
+
+class Session:
+    """The user's scenario and the baseline beside it, stepped in lockstep."""
+
+    def __init__(self, footprint: Footprint, levers: Levers, seed: int, months: int,
+                 previous: Session | None = None):
+        """Validates the levers (``ConfigError`` naming each bad field); builds no model yet.
+        Keeps ``previous``'s baseline run when it is for the same footprint, seed and months."""
+        if seed is None or seed < 0:
+            raise ConfigError("seed", ["seed: must be a whole number, 0 or more"])
+        self.footprint, self.levers, self.seed, self.months = footprint, levers, seed, months
+        self.config = scenario_config(footprint.raw, levers)
+        key = _baseline_key(footprint, seed, months)
+        if previous is not None and previous.baseline_key == key:
+            self.baseline = previous.baseline
+        else:
+            self.baseline = Run("baseline", footprint.config, seed, months)
+        self.baseline_key = key
+        if self.config.digest() == footprint.config.digest():
+            self.scenario = self.baseline
+        else:
+            self.scenario = Run("scenario", self.config, seed, months)
+        self.month = 0
+
+    @property
+    def finished(self) -> bool:
+        return self.month >= self.months
+
+    @property
+    def as_configured(self) -> bool:
+        return self.scenario is self.baseline
+
+    def step(self) -> None:
+        """Run the next month of the scenario and of the baseline."""
+        if self.finished:
+            return
+        for run in dict.fromkeys((self.scenario, self.baseline)):
+            while run.months_done <= self.month:
+                run.step()
+        self.month += 1
+
+    def views(self) -> tuple[RunView, RunView]:
+        """(scenario, baseline) as they stood after the months done."""
+        return self.scenario.views[self.month], self.baseline.views[self.month]
+
+    def results_zip(self) -> bytes:
+        """Monthly KPIs, KPIs by site, organisations, ledgers and decisions of both runs (CSV,
+        with a ``run`` column), the scenario's validated config and its levers, as a zip."""
+        tables: dict[str, list[pd.DataFrame]] = {}
+        for name, run in (("scenario", self.scenario), ("baseline", self.baseline)):
+            for table, df in run.tables(self.month).items():
+                tables.setdefault(table, []).append(df.assign(run=name))
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            for table, dfs in tables.items():
+                df = pd.concat(dfs, ignore_index=True)
+                cols = ["run", *[c for c in df.columns if c != "run"]] if "run" in df.columns else list(df.columns)
+                zf.writestr(f"{table}.csv", df[cols].to_csv(index=False))
+            zf.writestr("scenario_config.yaml", yaml.safe_dump(self.config.model_dump(mode="json", by_alias=True),
+                                                               sort_keys=False))
+            zf.writestr("levers.json", json.dumps({"footprint": str(self.footprint.path), "seed": self.seed,
+                                                   "months": self.months, "months_done": self.month,
+                                                   "levers": asdict(self.levers)}, indent=2))
+        return buf.getvalue()

@@ -21,10 +21,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sim.config import Config, ConfigError, _field_path, deep_merge, load_raw, validate
+from sim.config import Config, ConfigError, deep_merge, load_raw, read_yaml, validate, validate_as
 
 FINANCE_KPIS = ("cost_per_head", "acute_spending", "community_spending", "primary_care_spending",
                 "social_care_spending", "icb_surplus", "trusts_surplus", "council_surplus", "system_surplus",
@@ -89,19 +88,8 @@ def known_kpis() -> set[str]:
 
 def load_experiment(path: str | Path) -> LoadedExperiment:
     path = Path(path).resolve()
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(str(path), [f"cannot read: {exc.strerror or exc}"]) from None
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(str(path), [f"not valid YAML: {exc}".replace("\n", " ")]) from None
-    if not isinstance(data, dict):
-        raise ConfigError(str(path), ["the top level must be a mapping of settings"])
-    try:
-        spec = Experiment.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(str(path), [f"{_field_path(e['loc'], data)}: {e['msg'].removeprefix('Value error, ')}"
-                                      for e in exc.errors()]) from None
+    data = read_yaml(path)
+    spec = validate_as(Experiment, data, str(path))
     problems = [f"kpis: unknown KPI {k!r}" for k in spec.kpis if k not in known_kpis()]
     if spec.verdict is not None:
         import importlib

@@ -32,10 +32,9 @@ import math
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sim.config import ConfigError, _field_path, deep_merge, load_raw, validate
+from sim.config import ConfigError, deep_merge, load_raw, read_yaml, validate, validate_as
 
 DESIGNS = ("grid", "latin_hypercube", "sobol", "morris")
 
@@ -156,28 +155,13 @@ def point_config(base_data: dict, values: dict[str, Any]) -> dict:
     return data
 
 
-def _refuse(path: Path, exc: ValidationError, data) -> ConfigError:
-    return ConfigError(str(path), [f"{_field_path(e['loc'], data)}: {e['msg'].removeprefix('Value error, ')}"
-                                   for e in exc.errors()])
-
-
 def load_sweep(path: str | Path) -> LoadedSweep:
     """Read and check a sweep; raise ``ConfigError`` naming every problem before anything runs."""
     from experiments.config import known_kpis
 
     path = Path(path).resolve()
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(str(path), [f"cannot read: {exc.strerror or exc}"]) from None
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(str(path), [f"not valid YAML: {exc}".replace("\n", " ")]) from None
-    if not isinstance(data, dict):
-        raise ConfigError(str(path), ["the top level must be a mapping of settings"])
-    try:
-        spec = Sweep.model_validate(data)
-    except ValidationError as exc:
-        raise _refuse(path, exc, data) from None
+    data = read_yaml(path)
+    spec = validate_as(Sweep, data, str(path))
     problems = [f"kpis: unknown KPI {k!r}" for k in spec.kpis if k not in known_kpis()]
     try:
         base_data = load_raw((path.parent / spec.base).resolve())

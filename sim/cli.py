@@ -55,13 +55,19 @@ def _fmt(fmt: str, value) -> str:
     return fmt.format(value)
 
 
+def _refuse(err: Console, exc: ConfigError, what: str) -> int:
+    """Say why a config, experiment or sweep cannot be used, one problem a line; the exit code."""
+    err.print(f"[bold red]error:[/] {exc.source}: the {what} cannot be used", highlight=False)
+    for problem in exc.problems:
+        err.print(f"  {problem}", markup=False, highlight=False)
+    return EXIT_BAD_INPUT
+
+
 def _load(path: str, err: Console) -> Config | None:
     try:
         return load_config(path)
     except ConfigError as exc:
-        err.print(f"[bold red]error:[/] {exc.source}: the config cannot be used", highlight=False)
-        for problem in exc.problems:
-            err.print(f"  {problem}", markup=False, highlight=False)
+        _refuse(err, exc, "config")
         return None
 
 
@@ -163,10 +169,7 @@ def cmd_experiment(args, out: Console, err: Console) -> int:
     try:
         exp = load_experiment(args.experiment)
     except ConfigError as exc:
-        err.print(f"[bold red]error:[/] {exc.source}: the experiment cannot be used", highlight=False)
-        for problem in exc.problems:
-            err.print(f"  {problem}", markup=False, highlight=False)
-        return EXIT_BAD_INPUT
+        return _refuse(err, exc, "experiment")
     from experiments import analysis, report
     from experiments.runner import run_experiment
 
@@ -200,10 +203,7 @@ def cmd_sweep(args, out: Console, err: Console) -> int:
     try:
         sweep = load_sweep(args.sweep)
     except ConfigError as exc:
-        err.print(f"[bold red]error:[/] {exc.source}: the sweep cannot be used", highlight=False)
-        for problem in exc.problems:
-            err.print(f"  {problem}", markup=False, highlight=False)
-        return EXIT_BAD_INPUT
+        return _refuse(err, exc, "sweep")
     from experiments import sweep_summary
     from experiments.sweep import ClusterLost, run_sweep
     from experiments.sweep_store import RunStore

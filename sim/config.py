@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from agents.config import Organisations
 from sim.distributions import Distribution, Fixed
@@ -432,7 +432,8 @@ def deep_merge(base: Any, patch: Any) -> Any:
     return patch
 
 
-def _read_yaml(path: Path) -> dict:
+def read_yaml(path: Path) -> dict:
+    """A YAML file whose top level is a mapping; ``ConfigError`` saying why if it cannot be read."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -455,7 +456,7 @@ def load_raw(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict:
     path = Path(path).resolve()
     if path in _seen:
         raise ConfigError(str(path), ["extends: the chain of base configs loops back to this file"])
-    data = _read_yaml(path)
+    data = read_yaml(path)
     base = data.pop("extends", None)
     if base is None:
         return data
@@ -482,16 +483,22 @@ def _field_path(loc: tuple, data) -> str:
     return out or "(top level)"
 
 
-def validate(data: dict, source: str = "config") -> Config:
-    """Validate plain data into a ``Config``; raise ``ConfigError`` naming every bad field."""
+def validate_as(model: type[BaseModel], data: dict, source: str):
+    """Validate plain data into ``model`` (a config, an experiment, a sweep); raise
+    ``ConfigError`` naming every bad field as the user wrote it."""
     try:
-        return Config.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
             msg = err["msg"].removeprefix("Value error, ")
             problems.append(f"{_field_path(err['loc'], data)}: {msg}")
         raise ConfigError(source, problems) from None
+
+
+def validate(data: dict, source: str = "config") -> Config:
+    """Validate plain data into a ``Config``; raise ``ConfigError`` naming every bad field."""
+    return validate_as(Config, data, source)
 
 
 def load_config(path: str | Path, overrides: dict | None = None) -> Config:

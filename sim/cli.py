@@ -25,6 +25,7 @@ from rich.table import Table
 from sim.config import Config, ConfigError, load_config
 
 EXIT_BAD_INPUT = 2
+PROGRESS_LINE_SECONDS = 30  # how often a sweep writes a progress line when not on a terminal
 
 # The KPIs printed at the end of a run, in reading order, with their format.
 SUMMARY_KPIS = [
@@ -228,9 +229,15 @@ def cmd_sweep(args, out: Console, err: Console) -> int:
     with client, Progress(*columns, console=err, transient=False, disable=not err.is_terminal) as progress:
         task = progress.add_task(spec.name, total=None, failed=0, remaining="?")
 
+        last_line = [0.0]
+
         def show(o):
-            progress.update(task, total=o.planned, completed=o.skipped + o.ran + o.failed, failed=o.failed,
-                            remaining=o.remaining)
+            done = o.skipped + o.ran + o.failed
+            progress.update(task, total=o.planned, completed=done, failed=o.failed, remaining=o.remaining)
+            if not err.is_terminal and (time.monotonic() - last_line[0] >= PROGRESS_LINE_SECONDS or not o.remaining):
+                last_line[0] = time.monotonic()  # a batch job's log: a line now and then instead of a bar
+                err.print(f"{spec.name}: {done}/{o.planned} runs done ({o.skipped} before this start), "
+                          f"{o.failed} failed, {o.remaining} remaining", highlight=False)
         try:
             outcome = run_sweep(sweep, target, client, retry_failed=args.retry_failed, progress=show)
         except KeyboardInterrupt:

@@ -332,8 +332,9 @@ def test_shipped_sweeps_load(path):
 def test_cli_sweep_on_a_local_cluster_end_to_end(tmp_path, capsys):
     out = tmp_path / "grid"
     assert main(["sweep", str(GRID), "--workers", "2", "--out", str(out)]) == 0
-    printed = capsys.readouterr().out
-    assert "town_grid: 8 runs: 8 run now, 0 already done (skipped), 0 failed." in printed
+    printed = capsys.readouterr()
+    assert "town_grid: 8 runs: 8 run now, 0 already done (skipped), 0 failed." in printed.out
+    assert "town_grid: 8/8 runs done (0 before this start), 0 failed, 0 remaining" in printed.err  # a log line
     summary = out / "summary"
     assert {p.name for p in summary.iterdir()} >= {"results.parquet", "points.csv", "kpis.csv", "report.md"}
     assert "Runs: 8 finished, 0 failed, 0 not run." in (summary / "report.md").read_text()

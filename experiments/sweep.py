@@ -16,6 +16,7 @@ depends on which.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -30,16 +31,24 @@ from experiments.sweep_config import LoadedSweep, point_config
 from experiments.sweep_store import RunStore
 
 
-def run_task(base_data: dict, point: dict, seed: int, months: int, kpis: list[str]) -> dict:
-    """On a worker: one run of the base config patched with a point's values, and the KPIs the
-    sweep keeps (NaN where a KPI does not apply). A task carries only its point's values; the
-    base config goes to the cluster once."""
+def run_task(base_data: dict, point: dict, seed: int, months: int) -> dict:
+    """On a worker: one run of the base config patched with a point's values, and every KPI
+    (NaN where one does not apply, such as money in a footprint without organisations), so that
+    a sweep that later keeps another KPI needs no rerun. A task carries only its point's values;
+    the base config goes to the cluster once."""
     from experiments.runner import run_kpis
 
     started = time.perf_counter()
     values = run_kpis(point_config(base_data, point), seed, months)
     return {"seconds": time.perf_counter() - started, "worker": f"{socket.gethostname()}:{os.getpid()}",
-            **{k: float(values.get(k, float("nan"))) for k in kpis}}
+            "months": months, **{k: float(values.get(k, float("nan"))) for k in _all_kpis()}}
+
+
+@functools.cache
+def _all_kpis() -> list[str]:
+    from experiments.config import known_kpis
+
+    return sorted(known_kpis())
 
 
 class ClusterLost(RuntimeError):
@@ -64,13 +73,18 @@ def _plain(value):
 @dataclass
 class Outcome:
     planned: int  # distinct runs in the design
-    skipped: int  # finished (or failed) before this invocation
+    skipped: int  # finished before this invocation
+    failed_before: int  # recorded as failed before this invocation and not retried
     ran: int  # finished now
     failed: int  # failed now (including invalid points)
 
     @property
+    def failed_total(self) -> int:
+        return self.failed_before + self.failed
+
+    @property
     def remaining(self) -> int:
-        return self.planned - self.skipped - self.ran - self.failed
+        return self.planned - self.skipped - self.failed_before - self.ran - self.failed
 
 
 def _now() -> str:
@@ -95,9 +109,11 @@ def run_sweep(sweep: LoadedSweep, out, client, retry_failed: bool = False, progr
     store = RunStore(out)
     store.prepare(spec.model_dump(mode="json"), table)
     runs = table.drop_duplicates("key").set_index("key")
-    finished, failed_before = store.finished(), store.failures()
-    skip = finished | (set() if retry_failed else failed_before)
-    outcome = Outcome(planned=len(runs), skipped=len(skip & set(runs.index)), ran=0, failed=0)
+    planned = set(runs.index)
+    finished = store.finished() & planned
+    failed_before = set() if retry_failed else (store.failures() & planned) - finished
+    skip = finished | failed_before
+    outcome = Outcome(planned=len(runs), skipped=len(finished), failed_before=len(failed_before), ran=0, failed=0)
 
     def record_failure(key: str, error: str) -> None:
         row = runs.loc[key]
@@ -124,8 +140,8 @@ def run_sweep(sweep: LoadedSweep, out, client, retry_failed: bool = False, progr
     for key in todo:
         row = runs.loc[key]
         point = {name: _plain(row[name]) for name in names}
-        future = client.submit(run_task, base, point, int(row.seed), spec.months, spec.kpis,
-                               key=f"icsim-run-{key}", retries=0)
+        future = client.submit(run_task, base, point, int(row.seed), spec.months, key=f"icsim-run-{key}",
+                               retries=0)
         futures[future] = key
     try:
         for future in as_completed(list(futures), raise_errors=False):
@@ -157,10 +173,12 @@ def results(out) -> pd.DataFrame:
     """Every planned run (point x replication) with its parameters, status, error and KPIs."""
     store = RunStore(out)
     table = store.plan()
-    done = store.read("runs").drop(columns=["point", "seed", "config_digest"], errors="ignore")
-    failed = store.read("failed")[["key", "error"]] if store.failures() else pd.DataFrame(columns=["key", "error"])
+    keys = set(table.key)
+    finished = store.finished() & keys
+    done = store.read("runs", finished).drop(columns=["point", "seed", "config_digest"], errors="ignore")
+    failed = store.read("failed", (store.failures() & keys) - finished)
+    failed = failed[["key", "error"]] if len(failed) else pd.DataFrame({"key": [], "error": []})
     df = table.merge(done, on="key", how="left").merge(failed, on="key", how="left")
-    finished = store.finished()
     df.insert(df.columns.get_loc("config_digest") + 1, "status",
               ["ok" if k in finished else "failed" if isinstance(e, str) else "not run"
                for k, e in zip(df.key, df.error)])

@@ -174,7 +174,9 @@ def load_sweep(path: str | Path) -> LoadedSweep:
             problems.append(f"parameters.{name}: {why}")
     if problems:
         raise ConfigError(str(path), problems)
-    sweep = LoadedSweep(spec, path, base_data)
+    # the sweep's months go into every run's config, so a run's key (config digest and seed)
+    # covers how long it ran
+    sweep = LoadedSweep(spec, path, deep_merge(base_data, {"run": {"months": spec.months}}))
     for end in ("low", "high"):
         values = {name: (p.grid_values()[0 if end == "low" else -1] if p.values is not None
                          else p.value(p.low if end == "low" else p.high))

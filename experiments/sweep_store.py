@@ -8,8 +8,10 @@
 
 Each run's file is written to a hidden temporary name and renamed into place, so a file under
 ``runs/`` is always a whole result: a sweep stopped at any moment (Ctrl-C, a lost login node)
-keeps every run that finished, and restarted, runs only the rest. ``pandas.read_parquet(OUT /
-"runs")`` reads every finished run as one table (hidden files are skipped).
+keeps every run that finished, and restarted, runs only the rest. ``runs/`` keeps every run
+ever finished in this directory, also those of earlier versions of the sweep (they are reused
+when a later version asks for the same config and seed); ``summary/results.parquet`` is the table
+of the current sweep's runs.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import os
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import yaml
 
 SPEC = "sweep.yaml"
@@ -65,11 +69,18 @@ class RunStore:
     def write_failure(self, row: dict) -> None:
         _atomic(self.failed / f"{row['key']}.parquet", lambda p: pd.DataFrame([row]).to_parquet(p, index=False))
 
-    def read(self, which: str = "runs") -> pd.DataFrame:
+    def read(self, which: str = "runs", keys: set[str] | None = None) -> pd.DataFrame:
+        """The runs (or failures) recorded here, only those in ``keys`` if given, as one table.
+        Files written by different versions of a sweep may hold different columns: a column a
+        file lacks reads as missing."""
         folder = self.runs if which == "runs" else self.failed
-        if not any(folder.glob("[!.]*.parquet")):
+        files = sorted(folder.glob("[!.]*.parquet"))
+        if keys is not None:
+            files = [f for f in files if f.name.removesuffix(".parquet") in keys]
+        if not files:
             return pd.DataFrame({"key": pd.Series(dtype=str)})
-        return pd.read_parquet(folder).sort_values("key", ignore_index=True)
+        table = pa.concat_tables([pq.read_table(f) for f in files], promote_options="default")
+        return table.to_pandas().sort_values("key", ignore_index=True)
 
     def plan(self) -> pd.DataFrame:
         return pd.read_parquet(self.out / PLAN)

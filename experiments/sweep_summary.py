@@ -25,6 +25,8 @@ from experiments.design import problem, sample
 from experiments.sweep import results
 from experiments.sweep_config import LoadedSweep
 
+WIDE_INTERVAL = 0.1  # a Sobol index's 95% half-width above which the report says the sample is too small
+
 
 def point_table(df: pd.DataFrame, parameters: list[str], kpis: list[str]) -> pd.DataFrame:
     """One row per point: its parameters, runs done, and each KPI's mean with its 95% t-interval."""
@@ -59,8 +61,13 @@ def sensitivity(sweep: LoadedSweep, points: pd.DataFrame) -> tuple[pd.DataFrame,
 
     names = list(spec.parameters)
     rows, notes = [], []
+    ordered = points.sort_values("point")
+    incomplete = int((ordered.runs_ok < spec.replications).sum()) if "runs_ok" in ordered else 0
+    if incomplete:
+        return pd.DataFrame(), [f"no indices: {incomplete} of {len(ordered)} design points do not have all "
+                                f"{spec.replications} replications finished (SALib needs every point)"]
     for kpi in spec.kpis:
-        y = points.sort_values("point")[kpi].to_numpy(float)
+        y = ordered[kpi].to_numpy(float)
         missing = int(np.isnan(y).sum())
         if missing:
             notes.append(f"{kpi}: no indices: {missing} of {len(y)} design points have no result")
@@ -78,7 +85,12 @@ def sensitivity(sweep: LoadedSweep, points: pd.DataFrame) -> tuple[pd.DataFrame,
             for i, name in enumerate(names):
                 rows.append({"kpi": kpi, "parameter": name, "mu_star": s["mu_star"][i],
                              "mu_star_conf": s["mu_star_conf"][i], "sigma": s["sigma"][i]})
-    return pd.DataFrame(rows), notes
+    indices = pd.DataFrame(rows)
+    conf = [c for c in ("S1_conf", "ST_conf") if c in indices]
+    if conf and float(indices[conf].max().max()) > WIDE_INTERVAL:
+        notes.append(f"some 95% confidence half-widths exceed {WIDE_INTERVAL}: with samples = {spec.samples} the "
+                     "indices are rough (values outside 0 to 1 are estimation noise); a larger sample narrows them")
+    return indices, notes
 
 
 def figure(indices: pd.DataFrame, design: str, path: Path) -> None:

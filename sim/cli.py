@@ -25,6 +25,8 @@ from rich.table import Table
 from sim.config import Config, ConfigError, load_config
 
 EXIT_BAD_INPUT = 2
+# The explorer's footprint when none is named: the shipped baseline, wherever icsim is run from.
+DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "baseline.yaml"
 PROGRESS_LINE_SECONDS = 30  # how often a sweep writes a progress line when not on a terminal
 
 # The KPIs printed at the end of a run, in reading order, with their format.
@@ -205,8 +207,6 @@ def cmd_sweep(args, out: Console, err: Console) -> int:
         sweep = load_sweep(args.sweep)
     except ConfigError as exc:
         return _refuse(err, exc, "sweep")
-    from experiments import sweep_summary
-    from experiments.sweep import ClusterLost, run_sweep
     from experiments.sweep_store import RunStore
 
     spec = sweep.spec
@@ -216,45 +216,58 @@ def cmd_sweep(args, out: Console, err: Console) -> int:
     except FileExistsError as exc:
         err.print(f"error: {exc}")
         return EXIT_BAD_INPUT
-    from experiments.cluster import connect
+    try:
+        return _sweep(args, sweep, target, out, err)
+    except KeyboardInterrupt:
+        store = RunStore(target)
+        if (target / "plan.parquet").exists():
+            keys = set(store.plan().key)
+            left = len(keys - store.finished() - store.failures())
+            err.print(f"interrupted: finished runs are kept in {target}/runs; {left} runs left. "
+                      "Run the same command again to finish them.", highlight=False)
+        else:
+            err.print("interrupted before any run started; nothing was written.")
+        return 130
 
+
+def _sweep(args, sweep, target: Path, out: Console, err: Console) -> int:
+    from experiments import sweep_summary
+    from experiments.cluster import connect
+    from experiments.sweep import ClusterLost, run_sweep
+
+    spec = sweep.spec
     try:
         client = connect(args.scheduler, args.workers)
-    except OSError as exc:
+    except (OSError, ValueError, TypeError) as exc:
         err.print(f"error: --scheduler {args.scheduler}: cannot reach the Dask scheduler ({exc})")
         return EXIT_BAD_INPUT
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
                TextColumn("{task.fields[failed]} failed, {task.fields[remaining]} remaining"), TimeElapsedColumn())
-    interrupted = False
     with client, Progress(*columns, console=err, transient=False, disable=not err.is_terminal) as progress:
         task = progress.add_task(spec.name, total=None, failed=0, remaining="?")
-
         last_line = [0.0]
 
         def show(o):
-            done = o.skipped + o.ran + o.failed
-            progress.update(task, total=o.planned, completed=done, failed=o.failed, remaining=o.remaining)
+            done = o.skipped + o.ran + o.failed_total
+            progress.update(task, total=o.planned, completed=done, failed=o.failed_total, remaining=o.remaining)
             if not err.is_terminal and (time.monotonic() - last_line[0] >= PROGRESS_LINE_SECONDS or not o.remaining):
                 last_line[0] = time.monotonic()  # a batch job's log: a line now and then instead of a bar
-                err.print(f"{spec.name}: {done}/{o.planned} runs done ({o.skipped} before this start), "
-                          f"{o.failed} failed, {o.remaining} remaining", highlight=False)
+                err.print(f"{spec.name}: {done}/{o.planned} runs done ({o.skipped + o.failed_before} before this "
+                          f"start), {o.failed_total} failed, {o.remaining} remaining", highlight=False)
         try:
             outcome = run_sweep(sweep, target, client, retry_failed=args.retry_failed, progress=show)
-        except KeyboardInterrupt:
-            interrupted = True
         except ClusterLost as exc:
             err.print(f"error: {exc}", highlight=False)
             return 1
-    if interrupted:
-        left = len(RunStore(target).plan().key.unique()) - len(RunStore(target).finished())
-        err.print(f"interrupted: finished runs are kept in {target}/runs; {left} runs left. "
-                  "Run the same command again to finish them.", highlight=False)
-        return 130
     summary = sweep_summary.write(sweep, target)
+    failed = f"{outcome.failed} failed"
+    if outcome.failed_before:
+        failed += f", {outcome.failed_before} failed before (not run again; --retry-failed runs them)"
     out.print(f"{spec.name}: {outcome.planned} runs: {outcome.ran} run now, {outcome.skipped} already done "
-              f"(skipped), {outcome.failed} failed.", highlight=False)
-    out.print(f"Results: {target}/runs (Parquet dataset). Summary: {summary / 'report.md'}", highlight=False)
-    return 1 if outcome.failed else 0
+              f"(skipped), {failed}.", highlight=False)
+    out.print(f"Results: {summary / 'results.parquet'} (this sweep's runs), each run under {target}/runs. "
+              f"Summary: {summary / 'report.md'}", highlight=False)
+    return 1 if outcome.failed_total else 0
 
 
 def cmd_explore(args, out: Console, err: Console) -> int:
@@ -320,7 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
     swp.add_argument("--retry-failed", action="store_true", help="run again the runs recorded as failed")
     swp.set_defaults(func=cmd_sweep)
     xpl = sub.add_parser("explore", help="start the interactive explorer in a web page (Solara)")
-    xpl.add_argument("config", nargs="?", default="configs/baseline.yaml",
+    xpl.add_argument("config", nargs="?", default=str(DEFAULT_CONFIG),
                      help="footprint config shown first (default: configs/baseline.yaml)")
     xpl.add_argument("--port", type=int, default=8765, help="port to serve on (default: 8765)")
     xpl.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")

@@ -110,3 +110,17 @@ def test_run_writes_tables_and_manifest_and_prints_summary(tmp_path):
     # and a rerun into the same directory replaces it whole
     assert icsim("run", str(BASELINE), "--months", "1", "--seed", "4", "--out", str(out)).returncode == 0
     assert json.loads((out / "manifest.json").read_text())["seed"] == 4
+
+
+def test_explore_finds_the_shipped_baseline_from_any_directory(tmp_path):
+    """With no config named, ``icsim explore`` shows the shipped baseline wherever it is run
+    from: here it gets as far as the port (taken, so it stops with exit 2 before serving)."""
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "sim.cli", "explore", "--port", str(port)], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert f"--port: cannot listen on 127.0.0.1:{port}" in done.stderr
+    assert "cannot read" not in done.stderr

@@ -219,13 +219,55 @@ def test_failed_runs_are_recorded_and_the_rest_finish(tmp_path):
         # restarted, the failures are skipped; asked to retry, the killed runs finish this time
         with own.client() as client:
             again = run_sweep(sweep, out, client)
-            assert (again.skipped, again.ran, again.failed) == (6, 0, 0)
+            assert (again.skipped, again.failed_before, again.ran, again.failed) == (outcome.ran, outcome.failed, 0, 0)
+            assert again.failed_total == outcome.failed and again.remaining == 0
             retried = run_sweep(sweep, out, client, retry_failed=True)
         assert (retried.skipped, retried.ran, retried.failed) == (outcome.ran, len(died), 2)
         df = results(out)
         assert (df[~invalid].status == "ok").all() and df[~invalid].error.isna().all()
     finally:
         own.close()
+
+
+def test_a_rerun_with_recorded_failures_still_says_so_and_exits_1(tmp_path, capsys):
+    out = tmp_path / "beds"
+    assert main(["sweep", str(BEDS), "--workers", "1", "--out", str(out)]) == 1
+    capsys.readouterr()
+    assert main(["sweep", str(BEDS), "--workers", "1", "--out", str(out)]) == 1
+    printed = capsys.readouterr()
+    assert "0 run now, 4 already done (skipped), 0 failed, 2 failed before (not run again" in printed.out
+    assert "6/6 runs done (6 before this start), 2 failed, 0 remaining" in printed.err
+
+
+def test_changing_months_makes_new_runs_and_keeping_another_kpi_does_not(cluster, tmp_path):
+    data = yaml.safe_load(GRID.read_text())
+    data["base"] = str(TOWN)
+    longer = tmp_path / "longer.yaml"
+    longer.write_text(yaml.safe_dump({**data, "months": 3}))
+    assert not set(plan(load_sweep(GRID))[0].key) & set(plan(load_sweep(longer))[0].key)
+
+    out = tmp_path / "sweep"
+    more = tmp_path / "more_kpis.yaml"
+    more.write_text(yaml.safe_dump({**data, "kpis": [*data["kpis"], "ae_attendances_per_1000"]}))
+    with cluster.client() as client:
+        run_sweep(load_sweep(GRID), out, client)
+        outcome = run_sweep(load_sweep(more), out, client)
+        assert (outcome.skipped, outcome.ran) == (8, 0)  # every KPI was kept with each run
+        from experiments import sweep_summary
+
+        points_csv = pd.read_csv(sweep_summary.write(load_sweep(more), out) / "points.csv")
+        assert points_csv.ae_attendances_per_1000.between(300, 700).all()
+        outcome = run_sweep(load_sweep(longer), out, client)
+        assert (outcome.skipped, outcome.ran) == (0, 8)
+    months = results(out).months
+    assert (months == 3).all()  # this sweep's table holds this sweep's runs only
+
+
+def test_cli_refuses_a_malformed_scheduler_address(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["sweep", str(GRID), "--scheduler", "tcp://127.0.0.1:notaport", "--out", str(out)]) == 2
+    assert "--scheduler tcp://127.0.0.1:notaport: cannot reach the Dask scheduler" in capsys.readouterr().err
+    assert not out.exists()
 
 
 def test_a_worker_killed_mid_sweep_loses_no_run(tmp_path):
@@ -390,3 +432,20 @@ def test_morris_finds_the_parameter_that_matters_and_notes_missing_points():
     y[4] = np.nan  # a failed run: no indices, and the reason
     indices, notes = sensitivity(sweep, pd.DataFrame({"point": range(len(y)), "y": y}))
     assert indices.empty and notes == [f"y: no indices: 1 of {len(y)} design points have no result"]
+
+
+def test_no_indices_without_every_replication_and_a_warning_when_the_sample_is_small():
+    import numpy as np
+
+    from experiments.design import sample
+    from experiments.sweep_summary import sensitivity
+
+    sweep = synthetic("sobol", 8, [(-np.pi, np.pi)] * 3)
+    x = sample(sweep.spec)
+    y = np.sin(x[:, 0]) + 7 * np.sin(x[:, 1]) ** 2 + 0.1 * x[:, 2] ** 4 * np.sin(x[:, 0])
+    table = pd.DataFrame({"point": range(len(y)), "y": y, "runs_ok": 1})
+    indices, notes = sensitivity(sweep, table)
+    assert len(indices) == 3 and any("the indices are rough" in n for n in notes)
+    table.loc[7, "runs_ok"] = 0
+    indices, notes = sensitivity(sweep, table)
+    assert indices.empty and notes[0].startswith("no indices: 1 of 40 design points do not have all 1 replications")

@@ -11,11 +11,13 @@ capacities) so that a month takes a fraction of a second.
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 import zipfile
@@ -237,6 +239,58 @@ def test_the_download_holds_both_runs(tiny_session):
     assert config["community"]["admission_diversion_share"] == 0.4
 
 
+def zip_months(data: bytes) -> tuple[dict[tuple[str, str], set[str]], int]:
+    """The months each table of a results zip holds, by (table, run); and levers.json's months_done."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        months = {}
+        for name in ("kpis_monthly", "kpis_by_site", "organisations", "ledgers", "decisions"):
+            df = pd.read_csv(zf.open(f"{name}.csv"))
+            months |= {(name, run): set(df.month[df.run == run]) for run in ("scenario", "baseline")}
+        return months, json.loads(zf.read("levers.json"))["months_done"]
+
+
+def test_a_download_made_while_a_month_runs_holds_the_same_months_of_both_runs(tiny):
+    """The worker thread runs the scenario's month, then the baseline's; a zip made in between
+    (here the baseline's month is held until the zip is made) holds the months both runs have
+    completed, says so in levers.json, and does not wait for the month being run."""
+    fp = load(tiny)
+    s = Session(fp, replace(levers_of(fp.config), admission_diversion_share=0.4), seed=5, months=12)
+    s.step()
+    entered, release = threading.Event(), threading.Event()
+    run_month = s.baseline.model.step
+
+    def held_month():
+        entered.set()
+        release.wait(10)
+        run_month()
+
+    s.baseline.model.step = held_month
+    worker = threading.Thread(target=s.step)
+    worker.start()
+    try:
+        assert entered.wait(60)
+        assert (s.scenario.months_done, s.baseline.months_done, s.month) == (2, 1, 1)
+        started = time.monotonic()
+        during = s.results_zip()
+        waited = time.monotonic() - started
+    finally:
+        release.set()
+        worker.join(60)
+    assert waited < 5, f"the zip waited {waited:.1f} s for the baseline's month to end"
+    months, done = zip_months(during)
+    assert done == 1
+    for (table, run), held in months.items():
+        assert held <= {"2024-04"}, (table, run, held)
+        if table != "decisions":  # the others have a row for every month
+            assert held == {"2024-04"}, (table, run, held)
+    months, done = zip_months(s.results_zip())  # the month ended: both runs, two months
+    assert done == 2 and months[("kpis_monthly", "scenario")] == months[("kpis_monthly", "baseline")] == {
+        "2024-04", "2024-05"}
+    assert zip_months(s.results_zip(1)) == zip_months(during)  # the month the page shows, as the page names it
+    with pytest.raises(ValueError, match="months_done"):
+        s.results_zip(3)
+
+
 # --- the command ----------------------------------------------------------------------------------
 
 
@@ -406,6 +460,63 @@ def test_a_closed_ae_shows_closed_on_the_map(page):
     expect(site).to_have_class("site ae-closed")
 
 
+def site_row(page, site: str) -> dict[str, str]:
+    """A row of the site table, by column."""
+    table = page.locator("#site-table")
+    header = table.locator("th").all_inner_texts()
+    cells = table.locator("tr", has=page.locator("td", has_text=site)).first.locator("td").all_inner_texts()
+    return dict(zip(header, cells))
+
+
+def click_site(page, site: str, to: str) -> None:
+    """Click a type 1 A&E on the map; its switch in the levers panel follows."""
+    page.locator(f".site-toggle-{site}").click()
+    page.locator(f".lever-ae_open-{site}").get_by_text(f"A&E {to}").wait_for()
+
+
+def test_clicking_an_ae_on_the_map_closes_it_and_clicking_again_reopens_it(page):
+    from playwright.sync_api import expect
+
+    button, drawn = page.locator(".site-toggle-north_general"), page.locator("#site-north_general")
+    pending = re.compile(r"\bpending\b")
+    expect(button).to_have_attribute("aria-pressed", "true")
+    click_site(page, "north_general", "closed")
+    expect(page.locator(".lever-ae_open-north_general input")).not_to_be_checked()
+    expect(button).to_have_attribute("aria-label", re.compile(r"A&E closed \(click to open\); not run yet"))
+    expect(button).to_have_class(pending)
+    expect(drawn).to_have_class("site ae-open")  # the drawing is the run on the page: nothing run yet
+    page.locator(".step-month").click()  # before the first month, stepping applies the levers
+    wait_for_month(page, 1)
+    expect(drawn).to_have_class("site ae-closed")
+    expect(button).not_to_have_class(pending)
+    assert site_row(page, "north_general")["type 1 A&E"] == "closed"
+    _, scenario, baseline, _ = kpi_row(page, "Travel to A&E, mean (min)")
+    assert int(scenario) > int(baseline)  # its patients go to the next nearest A&E
+    occupancy_closed = float(site_row(page, "north_general")["bed occupancy, last month"].rstrip("%"))
+
+    for site in ("city_royal", "south_district"):  # every A&E closed: refused, on the page
+        click_site(page, site, "closed")
+    page.locator(".apply-levers").click()
+    expect(page.locator(".lever-error")).to_contain_text("at least one open emergency department")
+    assert month_label(page) == "Month 1 of 12: 2024-04"  # the run on the page is kept
+    for site in ("city_royal", "south_district"):
+        click_site(page, site, "open")
+
+    click_site(page, "north_general", "open")  # mid-run: as the switch, it waits for Apply levers
+    expect(page.get_by_text("The levers have changed since this run started")).to_be_visible()
+    expect(drawn).to_have_class("site ae-closed")
+    expect(button).to_have_class(pending)
+    page.locator(".apply-levers").click()
+    wait_for_month(page, 0)
+    page.locator(".step-month").click()
+    wait_for_month(page, 1)
+    expect(drawn).to_have_class("site ae-open")
+    expect(page.locator(".lever-error")).to_have_count(0)
+    assert site_row(page, "north_general")["type 1 A&E"] == "open"
+    assert kpi_row(page, "Travel to A&E, mean (min)")[3] == "no difference"  # the baseline itself
+    assert float(site_row(page, "north_general")["bed occupancy, last month"].rstrip("%")) > occupancy_closed
+
+
 def test_an_invalid_combination_shows_an_error_and_the_page_keeps_working(page):
     from playwright.sync_api import expect
 
@@ -458,3 +569,23 @@ def test_a_preset_moves_the_levers_and_a_footprint_without_money_hides_them(page
     expect(page.locator("svg g.site.ae-open")).to_have_count(9)
     expect(page.locator(".lever-admission_diversion_share .lever-label")).to_have_text(
         "Admissions diverted to virtual wards: 2%")
+
+
+def test_every_preset_value_sits_on_its_sliders_grid():
+    """A slider snaps its value to its step and writes the snapped value back: a preset's 550
+    virtual ward beds on a step of 3 would become 549 and the scenario would change unasked."""
+    from viz.controls import _capacity_range
+
+    for path in (BASELINE, NW_LONDON):
+        fp = load(path)
+        base = levers_of(fp.config)
+        for name, chosen in presets(fp).items():
+            for lever, times in (("virtual_ward_beds", 4.0), ("intermediate_care_beds", 2.0),
+                                 ("reablement_caseload", 2.0)):
+                low, high, step = _capacity_range(getattr(base, lever), times)
+                assert (getattr(chosen, lever) - low) % step == 0, (path.name, name, lever)
+            for site, beds in chosen.beds.items():
+                low, high, step = _capacity_range(base.beds[site], 2.0)
+                assert (beds - low) % step == 0, (path.name, name, site)
+            if chosen.money is not None:
+                assert chosen.money.social_care_budget == int(chosen.money.social_care_budget), name

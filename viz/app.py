@@ -193,7 +193,7 @@ def Main():
             if fp.has_organisations:
                 FinanceCharts(sc, bl)
         with solara.Column():
-            SiteMap(s.config, sc.sites)
+            SiteMap(s.config, sc.sites, levers)
             KpiTable(sc, bl)
             _html("h4", "Sites")
             SiteTable(sc)

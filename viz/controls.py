@@ -35,6 +35,11 @@ def _set_money(levers: solara.Reactive[Levers], **changes) -> None:
     levers.set(replace(levers.value, money=replace(levers.value.money, **changes)))
 
 
+def set_ae_open(levers: solara.Reactive[Levers], site: str, is_open: bool) -> None:
+    """Open or close a type 1 A&E: the lever behind the site's switch here and its button on the map."""
+    levers.set(replace(levers.value, ae_open={**levers.value.ae_open, site: is_open}))
+
+
 @solara.component
 def Slider(key: str, label: str, value, on_value, low, high, step):
     """A labelled slider showing its value; integer when every bound is."""
@@ -46,8 +51,9 @@ def Slider(key: str, label: str, value, on_value, low, high, step):
 
 
 def _capacity_range(configured: int, times: float) -> tuple[int, int, int]:
-    high = max(int(configured * times), 20)
-    return 0, high, max(1, high // 200)
+    """0 to ``times`` the configured number, in steps of one: a coarser step would snap a
+    configured or preset value (550 beds) to the step's grid and change the scenario unasked."""
+    return 0, max(int(configured * times), 20), 1
 
 
 @solara.component
@@ -70,7 +76,7 @@ def Hospitals(fp: Footprint, levers: solara.Reactive[Levers]):
     for site, is_open in lv.ae_open.items():
         with solara.Column(classes=["lever", f"lever-ae_open-{site}"], gap="0px"):
             solara.Switch(label=f"{site.replace('_', ' ')}: A&E {'open' if is_open else 'closed'}", value=is_open,
-                          on_value=lambda v, site=site: _set(levers, ae_open={**levers.value.ae_open, site: v}))
+                          on_value=lambda v, site=site: set_ae_open(levers, site, v))
     solara.Text("General and acute beds (no fewer than the ring-fenced elective beds)", classes=["lever-label"])
     for site, beds in lv.beds.items():
         low, high, step = _capacity_range(base.beds[site], 2.0)
@@ -90,7 +96,7 @@ def MoneyLevers(fp: Footprint, levers: solara.Reactive[Levers]):
     per_head = int(round(base.allocation_per_head))
     Slider("allocation_per_head", f"{LABELS['allocation_per_head']}: GBP {money.allocation_per_head:,.0f} a year",
            int(round(money.allocation_per_head)), lambda v: _set_money(levers, allocation_per_head=float(v)),
-           per_head * 3 // 4, per_head * 5 // 4, 5)
+           per_head * 3 // 4, per_head * 5 // 4, 1)
     for name, low, high in (("allocation_growth", -0.02, 0.08), ("cost_growth", -0.02, 0.08),
                             ("efficiency_asked", 0.0, 0.10), ("first_year_savings", 0.0, 0.10)):
         value = getattr(money, name)
@@ -99,11 +105,10 @@ def MoneyLevers(fp: Footprint, levers: solara.Reactive[Levers]):
     with solara.Column(classes=["lever", "lever-redundancy_centrally_funded"], gap="0px"):
         solara.Switch(label=LABELS["redundancy_centrally_funded"], value=money.redundancy_centrally_funded,
                       on_value=lambda v: _set_money(levers, redundancy_centrally_funded=v))
-    millions = base.social_care_budget / 1e6
+    pounds = int(round(base.social_care_budget))
     Slider("social_care_budget", f"{LABELS['social_care_budget']}: GBP {money.social_care_budget / 1e6:,.1f} million "
-                                 "a year", money.social_care_budget / 1e6,
-           lambda v: _set_money(levers, social_care_budget=round(v * 1e6)), round(millions * 0.5, 1),
-           round(max(millions * 1.5, 1.0), 1), 0.1)
+                                 "a year", int(round(money.social_care_budget)),
+           lambda v: _set_money(levers, social_care_budget=int(v)), pounds // 2, max(pounds * 3 // 2, 1_000_000), 1)
     Slider("council_budget_growth", f"{LABELS['council_budget_growth']}: {money.council_budget_growth:.1%}",
            money.council_budget_growth, lambda v: _set_money(levers, council_budget_growth=round(v, 3)),
            -0.05, 0.08, 0.005)

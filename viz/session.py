@@ -8,8 +8,10 @@ scenario with other levers the baseline run already made is kept (its month ``k`
 whichever scenario it stands beside); and a scenario whose config is the baseline's shares its
 run rather than simulating the same patients twice.
 
-After each month a ``RunView`` is taken: an immutable picture of the run (KPIs by month, sites,
-organisations, decisions) that the page draws while the model itself runs on in a worker thread.
+After each month a ``RunView`` is taken: an immutable picture of the run (KPIs by month and by
+site, sites, organisations, ledgers, decisions) that the page draws, and the download saves, while
+the model itself runs on in a worker thread. Reading only published views needs no lock: a
+download made during "Run a year" never waits for the month being run, and never sees half of it.
 Monthly KPIs are ``sim.kpis.measure`` applied to the month just run, the definitions of
 ``sim.kpis.kpi_tables``; calling ``kpi_tables`` itself after every month would re-measure every
 earlier month and the whole-period summary each time (about 5 s at month 12 of the baseline).
@@ -21,7 +23,6 @@ from __future__ import annotations
 
 import io
 import json
-import threading
 import zipfile
 from dataclasses import asdict, dataclass
 
@@ -52,6 +53,8 @@ class RunView:
     sites: pd.DataFrame  # one row per site: place, services, beds, and the last month's load
     organisations: pd.DataFrame  # agents.reporting.organisation_table (empty without organisations)
     decisions: pd.DataFrame  # agents.reporting.decision_table
+    site_kpis: pd.DataFrame  # SITE_KPIS by month done and site (long: month, site, one column per KPI)
+    ledgers: pd.DataFrame  # agents.reporting.ledger_table, months done only
 
     @property
     def month_label(self) -> str:
@@ -84,27 +87,26 @@ class Run:
     def __init__(self, name: str, config: Config, seed: int, months: int):
         self.name, self.config, self.seed, self.months = name, config, seed, months
         self.model: HealthSystem | None = None  # built on the first step (it takes a second or two)
-        self.lock = threading.Lock()  # held while the model runs, so a download never reads a half-run month
         self._rows: list[dict] = []
         self._site_rows: list[dict] = []
         labels = Calendar(config.run, months).month_labels
         self.views = [RunView(name, 0, labels, pd.DataFrame(), site_table(config, None),
-                              pd.DataFrame(), pd.DataFrame())]
+                              pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame())]
 
     @property
     def months_done(self) -> int:
         return len(self.views) - 1
 
     def step(self) -> None:
-        with self.lock:
-            if self.model is None:
-                self.model = HealthSystem(self.config, seed=self.seed, months=self.months)
-            self.model.step()
-            ics, by_site = self._measure_last_month()
-            label = self.model.calendar.month_labels[self.model.month - 1]
-            self._rows.append({"month": label, **ics})
-            self._site_rows += [{"month": label, "site": s, **v} for s, v in by_site.items()]
-            self.views.append(self._view(by_site))
+        """Run the next month, then publish its view (appending to ``views`` is the last thing)."""
+        if self.model is None:
+            self.model = HealthSystem(self.config, seed=self.seed, months=self.months)
+        self.model.step()
+        ics, by_site = self._measure_last_month()
+        label = self.model.calendar.month_labels[self.model.month - 1]
+        self._rows.append({"month": label, **ics})
+        self._site_rows += [{"month": label, "site": s, **v} for s, v in by_site.items()]
+        self.views.append(self._view(by_site))
 
     def _measure_last_month(self) -> tuple[dict, dict[str, dict]]:
         hs = self.model
@@ -125,26 +127,22 @@ class Run:
     def _view(self, by_site: dict) -> RunView:
         hs = self.model
         kpis = pd.DataFrame(self._rows).set_index("month")
+        ledgers = ledger_table(hs)
         return RunView(self.name, hs.month, list(hs.calendar.month_labels), kpis, site_table(self.config, hs, by_site),
-                       organisation_table(hs), decision_table(hs))
+                       organisation_table(hs), decision_table(hs), pd.DataFrame(self._site_rows),
+                       ledgers[ledgers.month.isin(kpis.index)])
 
-    def tables(self, months_done: int) -> dict[str, pd.DataFrame]:
-        """The run's results for its first ``months_done`` months, as tables to download."""
-        with self.lock:
-            labels = self.views[months_done].kpis.index.tolist() if months_done else []
-            kpis = pd.DataFrame(self._rows[:months_done])
-            out = {
-                "kpis_monthly": kpis.melt(id_vars="month", var_name="kpi") if len(kpis) else kpis,
-                "kpis_by_site": pd.DataFrame([r for r in self._site_rows if r["month"] in labels]),
-            }
-            if self.model is not None:
-                orgs = organisation_table(self.model)
-                out["organisations"] = orgs[orgs.month.isin(labels)] if len(orgs) else orgs
-                decisions = decision_table(self.model)
-                out["decisions"] = decisions[decisions.month_index < months_done]
-                ledgers = ledger_table(self.model)
-                out["ledgers"] = ledgers[ledgers.month.isin(labels)]
-            return out
+
+def view_tables(view: RunView) -> dict[str, pd.DataFrame]:
+    """A run's results as they stood in ``view``, as tables to download (long, like ``icsim run``'s)."""
+    kpis = view.kpis.reset_index() if view.months_done else pd.DataFrame()
+    orgs = view.organisations
+    out = {"kpis_monthly": kpis.melt(id_vars="month", var_name="kpi") if len(kpis) else kpis,
+           "kpis_by_site": view.site_kpis}
+    if view.months_done:
+        out |= {"organisations": orgs[orgs.month.isin(view.kpis.index)] if len(orgs) else orgs,
+                "decisions": view.decisions, "ledgers": view.ledgers}
+    return out
 
 
 def _baseline_key(fp: Footprint, seed: int, months: int) -> tuple:
@@ -195,12 +193,20 @@ class Session:
         """(scenario, baseline) as they stood after the months done."""
         return self.scenario.views[self.month], self.baseline.views[self.month]
 
-    def results_zip(self) -> bytes:
+    def results_zip(self, months_done: int | None = None) -> bytes:
         """Monthly KPIs, KPIs by site, organisations, ledgers and decisions of both runs (CSV,
-        with a ``run`` column), the scenario's validated config and its levers, as a zip."""
+        with a ``run`` column), the scenario's validated config and its levers, as a zip.
+
+        Both runs are taken from their views after the same month: ``months_done`` (the month the
+        page shows, so the file's name says what it holds) or, by default, the last month both
+        runs have completed. ``self.month`` is read once; the worker thread raises it only after
+        both runs have published that month, so the views exist and nothing waits for a lock."""
+        done = self.month if months_done is None else months_done
+        if not 0 <= done <= self.month:
+            raise ValueError(f"months_done: {done} is not between 0 and the {self.month} months done")
         tables: dict[str, list[pd.DataFrame]] = {}
         for name, run in (("scenario", self.scenario), ("baseline", self.baseline)):
-            for table, df in run.tables(self.month).items():
+            for table, df in view_tables(run.views[done]).items():
                 tables.setdefault(table, []).append(df.assign(run=name))
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -211,6 +217,6 @@ class Session:
             zf.writestr("scenario_config.yaml", yaml.safe_dump(self.config.model_dump(mode="json", by_alias=True),
                                                                sort_keys=False))
             zf.writestr("levers.json", json.dumps({"footprint": str(self.footprint.path), "seed": self.seed,
-                                                   "months": self.months, "months_done": self.month,
+                                                   "months": self.months, "months_done": done,
                                                    "levers": asdict(self.levers)}, indent=2))
         return buf.getvalue()

@@ -3,7 +3,7 @@
     icsim run CONFIG [--seed N] [--months M] [--out DIR]
     icsim validate CONFIG
     icsim experiment EXPERIMENT [--replications N] [--workers N] [--out DIR]
-    icsim sweep SWEEP [--workers N | --scheduler ADDRESS] [--out DIR] [--retry-failed]
+    icsim sweep SWEEP [--workers N | --scheduler ADDRESS] [--out DIR] [--retry-failed] [--dry-run]
     icsim explore [CONFIG] [--port N] [--host H]
 
 A config that cannot be used is reported one problem per line, each naming its field, with exit
@@ -216,6 +216,8 @@ def cmd_sweep(args, out: Console, err: Console) -> int:
     except FileExistsError as exc:
         err.print(f"error: {exc}")
         return EXIT_BAD_INPUT
+    if args.dry_run:
+        return _sweep_plan(sweep, target, out)
     try:
         return _sweep(args, sweep, target, out, err)
     except KeyboardInterrupt:
@@ -228,6 +230,26 @@ def cmd_sweep(args, out: Console, err: Console) -> int:
         else:
             err.print("interrupted before any run started; nothing was written.")
         return 130
+
+
+def _sweep_plan(sweep, target: Path, out: Console) -> int:
+    """What a sweep would do, without a cluster and without writing anything."""
+    from experiments.design import plan
+    from experiments.sweep_store import RunStore
+
+    spec = sweep.spec
+    table, _, invalid = plan(sweep)
+    keys = set(table.key)
+    store = RunStore(target)
+    done = (store.finished() & keys) if store.runs.exists() else set()
+    failed = ((store.failures() & keys) - done) if store.failed.exists() else set()
+    points = table.point.nunique()
+    out.print(f"{spec.name}: {spec.design} design, {points} points x {spec.replications} replications = "
+              f"{len(keys)} distinct runs of {spec.months} months ({len(invalid)} points are not valid configs "
+              f"and would be recorded as failed).", highlight=False)
+    out.print(f"In {target}: {len(done)} already done, {len(failed)} recorded as failed, "
+              f"{len(keys) - len(done) - len(failed)} to run.", highlight=False)
+    return 0
 
 
 def _sweep(args, sweep, target: Path, out: Console, err: Console) -> int:
@@ -331,6 +353,8 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
     swp.add_argument("--out", help="sweep directory (default: results/sweeps/NAME); rerun to resume")
     swp.add_argument("--retry-failed", action="store_true", help="run again the runs recorded as failed")
+    swp.add_argument("--dry-run", action="store_true",
+                     help="check the sweep and say how many runs it has and how many are left; run nothing")
     swp.set_defaults(func=cmd_sweep)
     xpl = sub.add_parser("explore", help="start the interactive explorer in a web page (Solara)")
     xpl.add_argument("config", nargs="?", default=str(DEFAULT_CONFIG),

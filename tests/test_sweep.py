@@ -387,6 +387,13 @@ def test_cli_sweep_on_a_local_cluster_end_to_end(tmp_path, capsys):
     assert main(["sweep", str(GRID), "--workers", "1", "--out", str(out)]) == 0
     assert "0 run now, 8 already done (skipped)" in capsys.readouterr().out
     assert (summary / "points.csv").read_bytes() == before
+    # a dry run says what is left and touches nothing
+    assert main(["sweep", str(GRID), "--dry-run", "--out", str(out)]) == 0
+    assert "In " + str(out) + ": 8 already done, 0 recorded as failed, 0 to run." in capsys.readouterr().out
+    fresh = tmp_path / "fresh"
+    assert main(["sweep", str(GRID), "--dry-run", "--out", str(fresh)]) == 0
+    assert "4 points x 2 replications = 8 distinct runs of 2 months" in capsys.readouterr().out
+    assert not fresh.exists()
 
 
 def synthetic(design: str, samples: int, bounds: list[tuple[float, float]]):

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from sim import beds, community
 from sim.capacity import Capacity
 from sim.journeys import End
+from sim.process import first_of
 
 if TYPE_CHECKING:
     from sim.model import HealthSystem
@@ -92,7 +93,7 @@ def find_cubicle(hs: HealthSystem, ed: EmergencyDepartment, n: Need, limit: floa
     if limit is None:
         yield wait
         return True
-    yield hs.env.any_of([wait, hs.env.timeout(limit)])
+    yield first_of(hs.env, wait, hs.env.timeout(limit))
     if wait.triggered:
         return True
     wait.callbacks.append(lambda _e: ed.cubicles.release())

@@ -12,6 +12,7 @@ kind of arrival. The flows then only queue. Two consequences:
 
 from __future__ import annotations
 
+from functools import partial
 from typing import NamedTuple
 
 import numpy as np
@@ -67,11 +68,19 @@ class Need(NamedTuple):
     d_urc: float
 
 
-def _by_key(rng_u: np.ndarray, keys: list, shares: dict) -> np.ndarray:
-    """Map uniforms to keys by cumulative shares (inverse CDF of a categorical)."""
-    cdf = np.cumsum([shares[k] for k in keys])
-    idx = np.minimum(np.searchsorted(cdf, rng_u, side="right"), len(keys) - 1)
-    return np.asarray(keys)[idx]
+def _cdf(keys, shares: dict) -> np.ndarray:
+    """Cumulative shares of ``keys`` in order (the steps of a categorical's CDF)."""
+    return np.cumsum([shares[k] for k in keys])
+
+
+def _index_by_cdf(rng_u: np.ndarray, cdf: np.ndarray) -> np.ndarray:
+    """Map uniforms to the index of their key by cumulative shares (inverse CDF of a categorical)."""
+    return np.minimum(np.searchsorted(cdf, rng_u, side="right"), len(cdf) - 1)
+
+
+# A Need from one row of values, with no Python-level call per patient (what ``Need._make`` does
+# less its length check: every row has all the fields by construction).
+_need_from_row = partial(tuple.__new__, Need)
 
 
 def _per_value(values: np.ndarray, dists: dict, u: np.ndarray) -> np.ndarray:
@@ -94,6 +103,18 @@ class NeedMaker:
         ae = cfg.ae
         self.admit_logit = {a: np.log(p / (1 - p)) if 0 < p < 1 else (np.inf if p >= 1 else -np.inf)
                             for a, p in ae.admit_probability.items()}
+        # What does not change between batches is worked out once (a batch can be one patient).
+        amb, dis = cfg.ambulance, cfg.discharge
+        self._categories = np.asarray([1, 2, 3, 4])
+        self._category_cdf = _cdf(self._categories.tolist(), amb.category_shares)
+        self._acuities = np.asarray(ACUITIES)
+        self._acuity_cdf_ambulance = _cdf(ACUITIES, ae.acuity_shares_ambulance)
+        self._acuity_cdf_self = _cdf(ACUITIES, ae.acuity_shares_self_presenting)
+        self._logit_by_acuity = np.array([self.admit_logit[a] for a in ACUITIES])
+        self._log_odds_old = np.log(max(ae.admit_odds_ratio_65plus, 1e-12))
+        self._log_odds_frail = np.log(max(ae.admit_odds_ratio_frail, 1e-12))
+        self._pathway_cdf_not_frail = _cdf(PATHWAYS, dis.pathway_shares_not_frail)
+        self._pathway_cdf_frail = _cdf(PATHWAYS, dis.pathway_shares_frail)
 
     def make(self, rng: np.random.Generator, t: np.ndarray, cell: np.ndarray, entry: Entry,
              previous: np.ndarray | None = None, forced_admit: bool = False,
@@ -111,12 +132,12 @@ class NeedMaker:
         frail = cells.frail[cell]
 
         amb = cfg.ambulance
-        category = _by_key(u[:, 0], [1, 2, 3, 4], amb.category_shares)
+        category = self._categories[_index_by_cdf(u[:, 0], self._category_cdf)]
         outcome = np.where(u[:, 1] < amb.hear_and_treat_share, HEAR_AND_TREAT,
                            np.where(u[:, 1] < amb.hear_and_treat_share + amb.see_and_treat_share,
                                     SEE_AND_TREAT, CONVEY))
-        shares = cfg.ae.acuity_shares_ambulance if entry == Entry.AMBULANCE_CALL else cfg.ae.acuity_shares_self_presenting
-        acuity = _by_key(u[:, 2], list(ACUITIES), shares)
+        cdf = self._acuity_cdf_ambulance if entry == Entry.AMBULANCE_CALL else self._acuity_cdf_self
+        acuity = self._acuities[_index_by_cdf(u[:, 2], cdf)]
         if entry in (Entry.READMISSION, Entry.DETERIORATED):
             acuity = np.minimum(acuity, 2)
 
@@ -128,9 +149,9 @@ class NeedMaker:
         d_assess_ucc = cfg.ae.ucc_assessment_minutes.ppf(u[:, 5])
         ucc_transfer = u[:, 6] < cfg.ae.ucc_transfer_share
 
-        logit = np.array([self.admit_logit[a] for a in ACUITIES])[acuity - 1]
-        logit = logit + old * np.log(max(cfg.ae.admit_odds_ratio_65plus, 1e-12))
-        logit = logit + frail * np.log(max(cfg.ae.admit_odds_ratio_frail, 1e-12))
+        logit = self._logit_by_acuity[acuity - 1]
+        logit = logit + old * self._log_odds_old
+        logit = logit + frail * self._log_odds_frail
         with np.errstate(over="ignore"):
             p_admit = 1.0 / (1.0 + np.exp(-logit))
         admit = (u[:, 7] < p_admit) | forced_admit
@@ -149,11 +170,11 @@ class NeedMaker:
         d_virtual_ward = com.virtual_ward_days.ppf(u[:, 14]) * MINUTES_PER_DAY
 
         dis = cfg.discharge
-        pathway_nf = _by_key(u[:, 15], list(PATHWAYS), dis.pathway_shares_not_frail)
-        pathway_f = _by_key(u[:, 15], list(PATHWAYS), dis.pathway_shares_frail)
+        # pathways as their index in PATHWAYS (0 = P0 ... 3 = P3); a zero-day stay goes home (P0)
+        pathway_nf = _index_by_cdf(u[:, 15], self._pathway_cdf_not_frail)
+        pathway_f = _index_by_cdf(u[:, 15], self._pathway_cdf_frail)
         pathway = np.where(frail, pathway_f, pathway_nf)
-        pathway = np.where(zero_day, "P0", pathway)
-        pathway = np.searchsorted(np.array(PATHWAYS), pathway)
+        pathway = np.where(zero_day, 0, pathway)
         p1_reablement = u[:, 16] < dis.p1_reablement_share
         u_need = u[:, 17]
         self_funder = u[:, 18] < cfg.social_care.self_funder_share
@@ -199,4 +220,4 @@ class NeedMaker:
                 d_deteriorate, zero_day, d_los, d_virtual_ward, pathway, p1_reablement, u_need,
                 self_funder, after * MINUTES_PER_DAY, d_arrange, d_turnaround, u_readmit, d_readmit, d_mobilise, d_scene,
                 d_on_scene, d_handover, d_clear, urc_suitable, d_urc)
-        return list(map(Need._make, zip(*(np.asarray(c).tolist() for c in cols))))
+        return list(map(_need_from_row, zip(*(np.asarray(c).tolist() for c in cols))))

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 import pandas as pd
-import simpy
 
 from sim import ambulance, emergency_department
 from sim.beds import Ward, admit_electives, direct
@@ -33,7 +32,7 @@ from sim.journeys import Entry, JourneyLog
 from sim.needs import NeedMaker
 from sim.population import ArrivalStream, Cells, Profile, day_counts
 from sim.primary_care import PrimaryCare
-from sim.process import start_journey
+from sim.process import Environment, start_journey
 from sim.social_care import SocialCare
 from sim.streams import Streams
 
@@ -63,7 +62,7 @@ class HealthSystem(mesa.Model):
         self.cfg = config
         self.seed = seed
         self.streams = Streams(seed)
-        self.env = simpy.Environment()
+        self.env = Environment()
         self.calendar = Calendar(config.run, months)
         self.months = len(self.calendar.month_labels)
         self.month = 0
@@ -355,7 +354,7 @@ class HealthSystem(mesa.Model):
         # (a third of the run time) and find nothing, so it is paused while the month runs.
         gc.disable()
         try:
-            self.env.run(until=until)
+            self.env.run_until(until)
         finally:
             gc.enable()
 

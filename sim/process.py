@@ -12,8 +12,56 @@ value, and stop quietly when it returns. An exception inside a journey propagate
 from __future__ import annotations
 
 from collections.abc import Generator
+from heapq import heappop, heappush
 
 import simpy
+from simpy.events import NORMAL, URGENT
+
+
+class Environment(simpy.Environment):
+    """A SimPy environment with a one-call timeout and a tight loop for running to a time.
+
+    A year of the baseline is about three million events, nearly all timeouts, so SimPy's own
+    per-event calls (``Timeout`` through its bound class and ``schedule``; ``step`` for every
+    event) are a large share of the run. Events are the same and are processed in the same order
+    (time, then priority, then the order they were scheduled); only the calls are fewer."""
+
+    def timeout(self, delay: float = 0, value=None) -> simpy.Timeout:
+        """A ``simpy.Timeout`` of ``delay``: what ``Timeout.__init__`` and ``schedule`` do, in one call."""
+        if delay < 0:
+            raise ValueError(f"Negative delay {delay}")
+        event = simpy.Timeout.__new__(simpy.Timeout)
+        event.env = self
+        event.callbacks = []
+        event._value = value
+        event._delay = delay
+        event._ok = True
+        heappush(self._queue, (self._now + delay, NORMAL, next(self._eid), event))
+        return event
+
+    def run_until(self, until: float) -> None:
+        """The same as ``run(until=until)`` for a time: every event due before ``until`` is processed
+        (and urgent ones due at ``until`` that were scheduled before the call), then the clock
+        stands at ``until``. As ``run``, it stops on a marker event scheduled at ``until``, but
+        checks for it by identity in its own loop instead of calling ``step`` for each event."""
+        if until <= self._now:
+            raise ValueError(f"until ({until}) must be greater than the current simulation time")
+        stop = simpy.Event(self)
+        stop._ok, stop._value = True, None
+        self.schedule(stop, URGENT, until - self._now)
+        queue = self._queue
+        while True:
+            self._now, _, _, event = heappop(queue)  # never empty: the marker is in it
+            if event is stop:
+                return
+            callbacks, event.callbacks = event.callbacks, None
+            for callback in callbacks:
+                callback(event)
+            if not event._ok and not hasattr(event, "_defused"):
+                # a failed event nobody handled crashes the run, as in ``step``
+                exc = type(event._value)(*event._value.args)
+                exc.__cause__ = event._value
+                raise exc
 
 
 class _Journey:

@@ -166,29 +166,41 @@ def summary_kpis(hs) -> pd.Series:
     return _summary(hs, *tables_for_kpis(hs))
 
 
+# KPIs that make sense for one site: what happens in its A&E and its beds
+SITE_KPI_PREFIXES = ("ae_", "handover", "bed_", "delayed", "emergency_", "elective_", "trolley", "time_to_treatment")
+
+
+def month_kpis(hs, j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, m: int
+               ) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+    """KPIs of reporting month ``m`` (as measured at the model's current time): the ICS's, and
+    each site's (``SITE_KPI_PREFIXES``) over the journeys that used its A&E, urgent care centre or
+    beds. ``j``, ``appts`` and ``census`` are ``tables_for_kpis(hs)``."""
+    cal, end = hs.calendar, hs.env.now
+    people = float(hs.cfg.population)
+    days = (cal.month_starts[m + 1] - cal.month_starts[m]) / MINUTES_PER_DAY
+    jm, am, cm = j[j.month == m], appts[appts.month == m], census[census.month == m]
+    ics = measure(jm, am, cm, people, days, end)
+    by_site = {}
+    for s, site in enumerate(hs.site_names):
+        js = jm[(jm.ed_site == s) | (jm.ucc_site == s) | (jm.bed_site == s)]
+        if len(js) == 0:
+            continue
+        kpis = measure(js, am.iloc[0:0], cm[cm.site == site], people, days, end)
+        by_site[site] = {k: v for k, v in kpis.items() if k.startswith(SITE_KPI_PREFIXES)}
+    return ics, by_site
+
+
 def kpi_tables(hs) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
     """Monthly ICS KPIs (long), monthly KPIs by site (long) and the whole-period summary."""
     j, appts, census = tables_for_kpis(hs)
     cal = hs.calendar
-    people = float(hs.cfg.population)
-    end = hs.env.now
-    month_days = np.diff(cal.month_starts) / MINUTES_PER_DAY
     rows, site_rows = [], []
     for m, label in enumerate(cal.month_labels):
-        if cal.month_starts[m] >= end:
+        if cal.month_starts[m] >= hs.env.now:
             break
-        jm, am, cm = j[j.month == m], appts[appts.month == m], census[census.month == m]
-        for kpi, value in measure(jm, am, cm, people, month_days[m], end).items():
-            rows.append((label, kpi, value))
-        for s, site in enumerate(hs.site_names):
-            js = jm[(jm.ed_site == s) | (jm.ucc_site == s) | (jm.bed_site == s)]
-            if len(js) == 0:
-                continue
-            cs = cm[cm.site == site]
-            for kpi, value in measure(js, am.iloc[0:0], cs, people, month_days[m], end).items():
-                if kpi.startswith(("ae_", "handover", "bed_", "delayed", "emergency_", "elective_", "trolley",
-                                   "time_to_treatment")):
-                    site_rows.append((label, site, kpi, value))
+        ics, by_site = month_kpis(hs, j, appts, census, m)
+        rows += [(label, kpi, value) for kpi, value in ics.items()]
+        site_rows += [(label, site, kpi, value) for site, kpis in by_site.items() for kpi, value in kpis.items()]
     summary = _summary(hs, j, appts, census)
     monthly = pd.DataFrame(rows, columns=["month", "kpi", "value"])
     by_site = pd.DataFrame(site_rows, columns=["month", "site", "kpi", "value"])

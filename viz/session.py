@@ -12,8 +12,8 @@ After each month a ``RunView`` is taken: an immutable picture of the run (KPIs b
 site, sites, organisations, ledgers, decisions) that the page draws, and the download saves, while
 the model itself runs on in a worker thread. Reading only published views needs no lock: a
 download made during "Run a year" never waits for the month being run, and never sees half of it.
-Monthly KPIs are ``sim.kpis.measure`` applied to the month just run, the definitions of
-``sim.kpis.kpi_tables``; calling ``kpi_tables`` itself after every month would re-measure every
+Monthly KPIs are ``sim.kpis.month_kpis`` of the month just run, what ``sim.kpis.kpi_tables``
+computes for each month; calling ``kpi_tables`` itself after every month would re-measure every
 earlier month and the whole-period summary each time (about 5 s at month 12 of the baseline).
 A month is measured when it ends, as ``kpi_tables`` measures it in a run stopped at that point
 (a patient still in A&E counts by time so far).
@@ -31,9 +31,9 @@ import pandas as pd
 import yaml
 
 from agents.reporting import decision_table, ledger_table, organisation_table
-from sim.calendar import MINUTES_PER_DAY, Calendar
+from sim.calendar import Calendar
 from sim.config import Config, ConfigError
-from sim.kpis import measure, tables_for_kpis
+from sim.kpis import month_kpis, tables_for_kpis
 from sim.model import HealthSystem
 from viz.footprints import Footprint
 from viz.levers import Levers, scenario_config
@@ -110,19 +110,8 @@ class Run:
 
     def _measure_last_month(self) -> tuple[dict, dict[str, dict]]:
         hs = self.model
-        m, cal, end = hs.month - 1, hs.calendar, hs.env.now
-        j, appts, census = tables_for_kpis(hs)
-        days = (cal.month_starts[m + 1] - cal.month_starts[m]) / MINUTES_PER_DAY
-        people = float(hs.cfg.population)
-        jm, am, cm = j[j.month == m], appts[appts.month == m], census[census.month == m]
-        ics = measure(jm, am, cm, people, days, end)
-        by_site = {}
-        for s, site in enumerate(hs.site_names):  # a site's journeys, as sim.kpis.kpi_tables selects them
-            js = jm[(jm.ed_site == s) | (jm.ucc_site == s) | (jm.bed_site == s)]
-            if len(js):
-                kpis = measure(js, am.iloc[0:0], cm[cm.site == site], people, days, end)
-                by_site[site] = {k: kpis[k] for k in SITE_KPIS}
-        return ics, by_site
+        ics, by_site = month_kpis(hs, *tables_for_kpis(hs), hs.month - 1)
+        return ics, {site: {k: kpis[k] for k in SITE_KPIS} for site, kpis in by_site.items()}
 
     def _view(self, by_site: dict) -> RunView:
         hs = self.model

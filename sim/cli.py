@@ -163,12 +163,6 @@ def _print_finances(out: Console, finances, decisions) -> None:
 def cmd_experiment(args, out: Console, err: Console) -> int:
     from experiments.config import load_experiment
 
-    if args.replications is not None and args.replications < 2:
-        err.print("error: --replications: must be >= 2 (a confidence interval needs two)")
-        return EXIT_BAD_INPUT
-    if args.workers is not None and args.workers < 1:
-        err.print("error: --workers: must be >= 1")
-        return EXIT_BAD_INPUT
     try:
         exp = load_experiment(args.experiment)
     except ConfigError as exc:
@@ -200,9 +194,6 @@ def cmd_experiment(args, out: Console, err: Console) -> int:
 def cmd_sweep(args, out: Console, err: Console) -> int:
     from experiments.sweep_config import load_sweep
 
-    if args.workers is not None and args.workers < 1:
-        err.print("error: --workers: must be >= 1")
-        return EXIT_BAD_INPUT
     try:
         sweep = load_sweep(args.sweep)
     except ConfigError as exc:
@@ -328,6 +319,20 @@ def cmd_explore(args, out: Console, err: Console) -> int:
     return 0  # not reached: the server replaces this process
 
 
+def at_least(low: int, why: str = ""):
+    """An argparse type: a whole number no smaller than ``low`` (argparse then names the option
+    and exits with code 2)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be >= {low}" + (f" ({why})" if why else ""))
+        return value
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="icsim", description="Simulate an NHS Integrated Care System.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -342,14 +347,15 @@ def build_parser() -> argparse.ArgumentParser:
     val.set_defaults(func=cmd_validate)
     exp = sub.add_parser("experiment", help="run scenarios x replications and write a report with a verdict")
     exp.add_argument("experiment", help="experiment YAML, e.g. experiments/forty_percent.yaml")
-    exp.add_argument("--replications", type=int, help="replications per scenario (default: the experiment's)")
-    exp.add_argument("--workers", type=int, help="processes to run in parallel (default: one per core)")
+    exp.add_argument("--replications", type=at_least(2, "a confidence interval needs two"),
+                     help="replications per scenario (default: the experiment's)")
+    exp.add_argument("--workers", type=at_least(1), help="processes to run in parallel (default: one per core)")
     exp.add_argument("--out", help="report directory (default: results/experiments/NAME)")
     exp.set_defaults(func=cmd_experiment)
     swp = sub.add_parser("sweep", help="run a parameter sweep on a Dask cluster, resumably, with sensitivity analysis")
     swp.add_argument("sweep", help="sweep YAML, e.g. experiments/sweeps/community_levers.yaml")
     where = swp.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, help="worker processes of a local Dask cluster (default: one per core)")
+    where.add_argument("--workers", type=at_least(1), help="worker processes of a local Dask cluster (default: one per core)")
     where.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
     swp.add_argument("--out", help="sweep directory (default: results/sweeps/NAME); rerun to resume")
     swp.add_argument("--retry-failed", action="store_true", help="run again the runs recorded as failed")

@@ -124,3 +124,17 @@ def test_explore_finds_the_shipped_baseline_from_any_directory(tmp_path):
     assert done.returncode == 2
     assert f"--port: cannot listen on 127.0.0.1:{port}" in done.stderr
     assert "cannot read" not in done.stderr
+
+
+@pytest.mark.parametrize("args, field", [
+    (["experiment", "experiments/forty_percent.yaml", "--replications", "1"], "--replications: must be >= 2"),
+    (["experiment", "experiments/forty_percent.yaml", "--workers", "0"], "--workers: must be >= 1"),
+    (["sweep", "tests/sweeps/town_grid.yaml", "--workers", "0"], "--workers: must be >= 1"),
+    (["sweep", "tests/sweeps/town_grid.yaml", "--workers", "two"], "--workers: 'two' is not a whole number"),
+])
+def test_bad_experiment_and_sweep_options_exit_2(tmp_path, args, field):
+    result = subprocess.run([sys.executable, "-m", "sim.cli", *args, "--out", str(tmp_path / "r")], cwd=ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert field in result.stderr
+    assert not (tmp_path / "r").exists()

@@ -372,7 +372,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # argparse has said what is wrong (or printed help): its code, returned
+        return int(exc.code or 0)
     out, err = Console(soft_wrap=True), Console(stderr=True, soft_wrap=True)
     return args.func(args, out, err)
 

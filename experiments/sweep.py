@@ -29,6 +29,7 @@ import pandas as pd
 from experiments.design import plan
 from experiments.sweep_config import LoadedSweep, point_config
 from experiments.sweep_store import RunStore
+from sim import __version__
 
 
 def run_task(base_data: dict, point: dict, seed: int, months: int) -> dict:
@@ -41,7 +42,7 @@ def run_task(base_data: dict, point: dict, seed: int, months: int) -> dict:
     started = time.perf_counter()
     values = run_kpis(point_config(base_data, point), seed, months)
     return {"seconds": time.perf_counter() - started, "worker": f"{socket.gethostname()}:{os.getpid()}",
-            "months": months, **{k: float(values.get(k, float("nan"))) for k in _all_kpis()}}
+            "icsim_version": __version__, "months": months, **{k: float(values.get(k, float("nan"))) for k in _all_kpis()}}
 
 
 @functools.cache

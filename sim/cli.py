@@ -52,7 +52,8 @@ SUMMARY_KPIS = [
 ]
 
 
-def _fmt(fmt: str, value) -> str:
+def format_kpi(fmt: str, value) -> str:
+    """A KPI value in its ``SUMMARY_KPIS`` format; "-" when there is none."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
     return fmt.format(value)
@@ -133,8 +134,8 @@ def _print_summary(out: Console, cfg: Config, hs, tables, seconds: float, target
         if kpi not in summary.index:
             continue
         row = summary.loc[kpi]
-        published = "" if math.isnan(row.get("low", math.nan)) else f"{_fmt(fmt, row['low'])} to {_fmt(fmt, row['high'])}"
-        table.add_row(label, _fmt(fmt, row["value"]), published)
+        published = "" if math.isnan(row.get("low", math.nan)) else f"{format_kpi(fmt, row['low'])} to {format_kpi(fmt, row['high'])}"
+        table.add_row(label, format_kpi(fmt, row["value"]), published)
     out.print(table)
     if "finances" in tables:
         _print_finances(out, tables["finances"], tables["decisions"])

@@ -14,7 +14,7 @@ import math
 import pandas as pd
 import solara
 
-from sim.cli import SUMMARY_KPIS
+from sim.cli import SUMMARY_KPIS, format_kpi
 from viz.session import RunView
 
 EXTRA_KPIS = [  # beside SUMMARY_KPIS, what the levers act on directly
@@ -25,16 +25,10 @@ EXTRA_KPIS = [  # beside SUMMARY_KPIS, what the levers act on directly
 ]
 
 
-def _fmt(fmt: str, value) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    return fmt.format(value)
-
-
 def _difference(fmt: str, a, b) -> str:
     if any(v is None or math.isnan(v) for v in (a, b)):
         return "-"
-    text = f"{(a - b) * 100:+.1f} points" if "%" in fmt else ("+" if a >= b else "") + _fmt(fmt, a - b)
+    text = f"{(a - b) * 100:+.1f} points" if "%" in fmt else ("+" if a >= b else "") + format_kpi(fmt, a - b)
     return "no difference" if text.strip("+-").split()[0].strip("0.,") == "" else text
 
 
@@ -46,7 +40,7 @@ def kpi_table(scenario: RunView, baseline: RunView) -> pd.DataFrame:
             continue
         a = float(scenario.kpis[kpi].iloc[-1])
         b = float(baseline.kpis[kpi].iloc[-1]) if kpi in baseline.kpis else math.nan
-        rows.append({"KPI": label, "scenario": _fmt(fmt, a), "baseline": _fmt(fmt, b),
+        rows.append({"KPI": label, "scenario": format_kpi(fmt, a), "baseline": format_kpi(fmt, b),
                      "difference": _difference(fmt, a, b)})
     return pd.DataFrame(rows)
 
@@ -58,8 +52,8 @@ def site_rows(view: RunView) -> pd.DataFrame:
         "type 1 A&E": s.ae.replace({"none": "-"}).to_numpy(),
         "urgent care centre": s.urgent_care_centre.map({True: "yes", False: "-"}).to_numpy(),
         "beds open": s.beds.to_numpy(),
-        "bed occupancy, last month": [_fmt("{:.0%}", v) for v in s.bed_occupancy_midnight],
-        "A&E 4 hours (type 1), last month": [_fmt("{:.0%}", v) for v in s.ae_4h_type1],
+        "bed occupancy, last month": [format_kpi("{:.0%}", v) for v in s.bed_occupancy_midnight],
+        "A&E 4 hours (type 1), last month": [format_kpi("{:.0%}", v) for v in s.ae_4h_type1],
     })
 
 

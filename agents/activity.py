@@ -69,9 +69,7 @@ class ActivityMeter:
         admitted = (bed_start >= lo) & (bed_start < hi)
         elective = log.entry[:n] == Entry.ELECTIVE
         out = MonthActivity(days=days)
-        tariff_days = None
-        if hs.organisations is not None:
-            tariff_days = hs.organisations.icb.tariff.excess_after_days
+        tariff_days = hs.cfg.organisations.icb.tariff.excess_after_days
         los_days = (np.nan_to_num(log.t_discharge[:n], nan=hs.env.now) - bed_start) / MINUTES_PER_DAY
         for site in hs.wards:
             a = SiteActivity()
@@ -79,8 +77,7 @@ class ActivityMeter:
             mine = admitted & (log.bed_site[:n] == site)
             a.non_elective_admissions = int(np.count_nonzero(mine & ~elective))
             a.elective_admissions = int(np.count_nonzero(mine & elective))
-            if tariff_days is not None:
-                a.excess_bed_days = float(np.clip(los_days[mine & ~elective] - tariff_days, 0, None).sum())
+            a.excess_bed_days = float(np.clip(los_days[mine & ~elective] - tariff_days, 0, None).sum())
             a.bed_days = used[f"beds:{site}"] + used[f"elective_beds:{site}"]
             a.mean_occupied_beds = a.bed_days / days if days else 0.0
             out.sites[site] = a

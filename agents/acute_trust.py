@@ -115,7 +115,7 @@ class AcuteTrust(Organisation):
             self.ledger.book(month, "one_off", cost)
             if self.cfg.redundancy_centrally_funded:
                 hs = self.model
-                hs.regulator.ledger.book(month, "payments", cost)
+                hs.organisations.regulator.ledger.book(month, "payments", cost)
                 self.ledger.book(month, "central_funding", cost)
             self.decide("redundancies take effect", "posts cut after the notice period", group=group,
                         fte=gone, one_off_cost=cost, centrally_funded=self.cfg.redundancy_centrally_funded)
@@ -175,8 +175,8 @@ class AcuteTrust(Organisation):
 
     def cost_improvement(self, surplus: float, income: float) -> None:
         """A recovery plan: cost improvement at the most that is achievable, whatever is asked."""
-        org = self.model.organisations
-        asked = org.icb.efficiency_asked + self.model.regulator.extra_cost_improvement
+        org = self.model.cfg.organisations
+        asked = org.icb.efficiency_asked + self.model.organisations.regulator.extra_cost_improvement
         before = self.saving_rate
         self.saving_rate = max(before, min(asked, org.efficiency_achievable))
         self.decide("cost improvement programme", "forecast year-end deficit", asked=asked,

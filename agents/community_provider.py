@@ -33,7 +33,7 @@ class CommunityProvider(Organisation):
         in a squeeze), keeping the mix of services as planned."""
         hs = self.model
         self.new_month()
-        funded = hs.icb.contracts[self.name]
+        funded = hs.organisations.icb.contracts[self.name]
         scale = funded / self.annual_cost(self.planned)
         if scale > 1 and not self.cfg.invest_surplus:
             scale = 1.0

@@ -44,12 +44,12 @@ class ICB(Organisation):
         for name in self.contracts:
             self.contracts[name] *= 1 + uplift
         moved = 0.0
-        for trust in hs.trusts:
+        for trust in hs.organisations.trusts:
             shift = self.contracts[trust.name] * cfg.left_shift_per_year
             self.contracts[trust.name] -= shift
             moved += shift
         if moved:
-            self.contracts[hs.community_provider.name] += moved
+            self.contracts[hs.organisations.community_provider.name] += moved
         self.decide("new financial year", "allocation growth less the efficiency asked", uplift=uplift,
                     allocation=self.allocation, left_shift=moved)
 
@@ -59,17 +59,17 @@ class ICB(Organisation):
         hs, cfg = self.model, self.cfg
         share = activity.days / 365.25
         self.ledger.book(month, "allocation", self.allocation * share)
-        for provider in hs.providers:
+        for provider in hs.organisations.providers:
             amount = self.contracts[provider.name] * share
-            if provider in hs.trusts and cfg.acute_contract == "activity":
+            if provider in hs.organisations.trusts and cfg.acute_contract == "activity":
                 amount = provider.tariff_income(activity, cfg.tariff, (1 + cfg.allocation_growth - cfg.efficiency_asked) ** self.year)
             self._transfer(month, provider, "contract", amount)
-        self._transfer(month, hs.council, "better_care_fund", self.better_care_fund * share)
+        self._transfer(month, hs.organisations.council, "better_care_fund", self.better_care_fund * share)
 
     def cover_council_overspend(self, month: int, amount: float) -> None:
         """Pooled budget: the NHS side covers the council's social care overspend."""
         if amount > 0:
-            self._transfer(month, self.model.council, "better_care_fund", amount)
+            self._transfer(month, self.model.organisations.council, "better_care_fund", amount)
             self.decide("cover council overspend", "pooled health and care budget", amount=amount)
 
     def _transfer(self, month: int, to: Organisation, category: str, amount: float) -> None:

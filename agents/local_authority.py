@@ -30,13 +30,13 @@ class LocalAuthority(Organisation):
     def act(self) -> None:
         hs, cfg = self.model, self.cfg
         if hs.month and hs.month % 12 == 0:
-            self.cost_index *= 1 + hs.organisations.icb.cost_growth
+            self.cost_index *= 1 + hs.cfg.organisations.icb.cost_growth
             self.budget *= 1 + cfg.budget_growth
-        funds = self.budget + hs.icb.better_care_fund  # a year
+        funds = self.budget + hs.organisations.icb.better_care_fund  # a year
         weekly = funds / 52.18
         total_mix = sum(self.mix.values())
         caps = hs.social_care.capacities()
-        pooled = hs.organisations.icb.pooled_budget
+        pooled = hs.cfg.organisations.icb.pooled_budget
         for service, cap in caps.items():
             affordable = weekly * self.mix[service] / total_mix / (self.prices[service] * self.cost_index)
             new = int(affordable + self.self_funded[service])
@@ -74,6 +74,6 @@ class LocalAuthority(Organisation):
             spend += max(paid_days, 0.0) * price * self.cost_index / WEEK_DAYS
         self.ledger.book(month, "care_purchased", spend)
         hs = self.model
-        if hs.organisations.icb.pooled_budget:
+        if hs.cfg.organisations.icb.pooled_budget:
             overspend = -self.ledger.surplus(month)
-            hs.icb.cover_council_overspend(month, overspend)
+            hs.organisations.icb.cover_council_overspend(month, overspend)

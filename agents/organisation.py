@@ -27,16 +27,14 @@ class Organisation(mesa.Agent):
 
     def planned_efficiency(self) -> float:
         """Cost improvement planned every year: what the ICB asks, up to what is achievable."""
-        org = self.model.organisations
-        if org is None:
-            return 0.0
+        org = self.model.cfg.organisations
         return min(org.icb.efficiency_asked, org.efficiency_achievable)
 
     def new_month(self) -> None:
         """Move prices on at a new financial year; bank a month of cost improvement."""
         month = self.model.month
         if month and month % 12 == 0:
-            self.cost_index *= 1 + self.model.organisations.icb.cost_growth
+            self.cost_index *= 1 + self.model.cfg.organisations.icb.cost_growth
         if month:
             self.saved_share = min(self.saved_share + self.saving_rate / 12, 0.5)
 
@@ -51,7 +49,7 @@ class Organisation(mesa.Agent):
 
     def decide(self, action: str, reason: str, **figures) -> None:
         """Record an action with the figures it was based on (the decision log)."""
-        self.model.decisions.append({
+        self.model.organisations.decisions.append({
             "month": self.model.calendar.month_labels[self.model.month] if self.model.month < self.model.months else "",
             "month_index": self.model.month,
             "organisation": self.name,

@@ -24,7 +24,7 @@ class Regulator(Organisation):
         if hs.month == 0 or (hs.month % 12) not in {m % 12 for m in self.cfg.review_months}:
             return
         months = list(range(hs.month - (hs.month % 12 or 12), hs.month))
-        forecast = sum(o.ledger.forecast_year_end(months) for o in hs.nhs_organisations)
+        forecast = sum(o.ledger.forecast_year_end(months) for o in hs.organisations.nhs_organisations)
         if forecast < 0 and self.cfg.deficit_intervention:
             self.extra_cost_improvement += self.cfg.extra_cost_improvement
             self.decide("financial intervention", "system forecasts a deficit at review", system_forecast=forecast,

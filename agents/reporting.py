@@ -45,8 +45,9 @@ def organisation_table(hs) -> pd.DataFrame:
     """One row per organisation per month."""
     if hs.organisations is None:
         return pd.DataFrame()
-    df = hs.datacollector.get_agent_vars_dataframe().reset_index()
-    labels = hs.datacollector.get_model_vars_dataframe()["month"].tolist()
+    collected = hs.organisations.datacollector
+    df = collected.get_agent_vars_dataframe().reset_index()
+    labels = collected.get_model_vars_dataframe()["month"].tolist()
     df["month"] = [labels[s - 1] if 0 < s <= len(labels) else "" for s in df["Step"]]
     return df.drop(columns=["AgentID"]).rename(columns={"Step": "step"})
 
@@ -54,14 +55,15 @@ def organisation_table(hs) -> pd.DataFrame:
 def ledger_table(hs) -> pd.DataFrame:
     if hs.organisations is None:
         return pd.DataFrame(columns=["organisation", "month", "category", "amount"])
-    frames = [o.ledger.frame() for o in hs.order]
+    frames = [o.ledger.frame() for o in hs.organisations.order]
     df = pd.concat(frames, ignore_index=True)
     df["month"] = [hs.calendar.month_labels[m] for m in df["month"]]
     return df
 
 
 def decision_table(hs) -> pd.DataFrame:
-    return pd.DataFrame(hs.decisions, columns=["month", "month_index", "organisation", "kind", "action", "reason",
+    decisions = hs.organisations.decisions if hs.organisations is not None else []
+    return pd.DataFrame(decisions, columns=["month", "month_index", "organisation", "kind", "action", "reason",
                                                "figures"])
 
 
@@ -80,21 +82,22 @@ def finance_kpis(hs) -> dict[str, float]:
     def surplus(orgs):
         return sum(o.ledger.total(months) for o in orgs) / years
 
-    providers = [*hs.providers, hs.council]
+    orgs = hs.organisations
+    providers = [*orgs.providers, orgs.council]
     return {
         "cost_per_head": spent(providers) / people,
-        "acute_spending": spent(hs.trusts),
-        "community_spending": spent([hs.community_provider]),
-        "primary_care_spending": spent(hs.practices),
-        "social_care_spending": spent([hs.council]),
-        "icb_surplus": surplus([hs.icb]),
-        "trusts_surplus": surplus(hs.trusts),
-        "council_surplus": surplus([hs.council]),
-        "system_surplus": surplus([*hs.nhs_organisations, hs.council]),
-        "trust_staff_in_post": sum(t.staff_in_post() for t in hs.trusts),
-        "beds_open": sum(t.ward.base_beds + t.ward.elective_beds.capacity for t in hs.trusts),
-        "harm_events": sum(t.harm_events for t in hs.trusts) / years,
-        "redundancy_costs": sum(t.ledger.amount(m, "one_off") for t in hs.trusts for m in months) / years,
+        "acute_spending": spent(orgs.trusts),
+        "community_spending": spent([orgs.community_provider]),
+        "primary_care_spending": spent(orgs.practices),
+        "social_care_spending": spent([orgs.council]),
+        "icb_surplus": surplus([orgs.icb]),
+        "trusts_surplus": surplus(orgs.trusts),
+        "council_surplus": surplus([orgs.council]),
+        "system_surplus": surplus([*orgs.nhs_organisations, orgs.council]),
+        "trust_staff_in_post": sum(t.staff_in_post() for t in orgs.trusts),
+        "beds_open": sum(t.ward.base_beds + t.ward.elective_beds.capacity for t in orgs.trusts),
+        "harm_events": sum(t.harm_events for t in orgs.trusts) / years,
+        "redundancy_costs": sum(t.ledger.amount(m, "one_off") for t in orgs.trusts for m in months) / years,
     }
 
 
@@ -104,5 +107,5 @@ def finance_summary(hs) -> pd.DataFrame:
         return pd.DataFrame()
     months = range(hs.month)
     rows = [(o.name, o.kind, o.ledger.total(months, "income"), o.ledger.total(months, "spending"),
-             o.ledger.total(months)) for o in hs.order]
+             o.ledger.total(months)) for o in hs.organisations.order]
     return pd.DataFrame(rows, columns=["organisation", "kind", "income", "spending", "surplus"])

@@ -21,12 +21,12 @@ import time
 
 
 def run_model(config: str) -> dict:
+    from agents import health_system
     from sim.config import load_config
-    from sim.model import HealthSystem
 
     cfg = load_config(config)
     t0 = time.perf_counter()
-    hs = HealthSystem(cfg)
+    hs = health_system(cfg)
     hs.run()
     seconds = time.perf_counter() - t0
     j = hs.log

@@ -10,7 +10,7 @@ import datetime as dt
 
 import numpy as np
 
-from sim.config import RunSettings
+from sim.config.system import RunConfig
 
 MINUTES_PER_DAY = 1440
 MINUTES_PER_HOUR = 60
@@ -25,7 +25,7 @@ def add_months(day: dt.date, months: int) -> dt.date:
 class Calendar:
     """Maps simulation minutes to days, weekdays and reporting months."""
 
-    def __init__(self, run: RunSettings, months: int | None = None):
+    def __init__(self, run: RunConfig, months: int | None = None):
         months = run.months if months is None else months
         self.first_day = run.start_date.replace(day=1)
         self.origin = self.first_day - dt.timedelta(days=run.warmup_days)

@@ -24,7 +24,7 @@ from sim.discharge import consider_readmission
 from sim.journeys import End
 
 if TYPE_CHECKING:
-    from sim.config import Community as CommunityConfig
+    from sim.config.system import CommunityConfig
     from sim.model import HealthSystem
     from sim.needs import Need
 

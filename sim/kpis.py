@@ -18,6 +18,8 @@ the summary can never disagree on a definition. Definitions:
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -205,3 +207,33 @@ def kpi_tables(hs) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
     monthly = pd.DataFrame(rows, columns=["month", "kpi", "value"])
     by_site = pd.DataFrame(site_rows, columns=["month", "site", "kpi", "value"])
     return monthly, by_site, summary
+
+
+# The KPIs printed at the end of a run, in reading order, with their format.
+SUMMARY_KPIS = [
+    ("ae_attendances_per_1000", "A&E attendances per 1,000 a year", "{:.0f}"),
+    ("ae_4h_all_types", "A&E 4-hour performance (all types)", "{:.1%}"),
+    ("ae_4h_type1", "A&E 4-hour performance (type 1)", "{:.1%}"),
+    ("ae_12h_from_arrival_share", "12 hours or more in A&E (type 1)", "{:.1%}"),
+    ("time_to_treatment_urgent_minutes", "Time to treatment, most urgent (min)", "{:.0f}"),
+    ("ambulance_cat2_mean_minutes", "Ambulance category 2 mean response (min)", "{:.0f}"),
+    ("handover_mean_minutes", "Ambulance handover, mean (min)", "{:.0f}"),
+    ("emergency_admissions_per_1000", "Emergency admissions per 1,000 a year", "{:.0f}"),
+    ("bed_occupancy_midnight", "Bed occupancy at midnight", "{:.1%}"),
+    ("bed_days_over_95pct_share", "Days with beds over 95% full", "{:.0%}"),
+    ("delayed_discharges_midnight", "Delayed discharges at midnight", "{:.0f}"),
+    ("delayed_discharge_share_of_beds", "Delayed discharges, share of beds", "{:.1%}"),
+    ("elective_cancelled_share", "Electives cancelled on the day", "{:.1%}"),
+    ("gp_wait_mean_days", "GP wait, mean (days)", "{:.1f}"),
+    ("readmission_30day_share", "Emergency readmissions within 30 days", "{:.1%}"),
+    ("intermediate_care_utilisation", "Intermediate care bed use", "{:.0%}"),
+    ("home_care_utilisation", "Home care package use", "{:.0%}"),
+    ("care_homes_utilisation", "Care home place use", "{:.0%}"),
+]
+
+
+def format_kpi(fmt: str, value) -> str:
+    """A KPI value in its ``SUMMARY_KPIS`` format; "-" when there is none."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return fmt.format(value)

@@ -15,7 +15,9 @@ costs); the data collector records each organisation.
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import mesa
 import numpy as np
@@ -27,10 +29,11 @@ from sim.calendar import MINUTES_PER_DAY, Calendar
 from sim.capacity import Capacity
 from sim.community import CommunityServices
 from sim.config import Config
+from sim.config.system import ProfileConfig
 from sim.geography import Geography
 from sim.journeys import Entry, JourneyLog
 from sim.needs import NeedMaker
-from sim.population import ArrivalStream, Cells, Profile, day_counts
+from sim.population import ArrivalStream, Cells, day_counts
 from sim.primary_care import PrimaryCare
 from sim.process import Environment, start_journey
 from sim.social_care import SocialCare
@@ -39,6 +42,16 @@ from sim.streams import Streams
 # Planning assumption for a trust's first-year budget: type 1 A&E attendances a year per person
 # in its catchment (RCEM: about 0.29; the baseline simulates about 0.26).
 PLANNED_TYPE1_ATTENDANCES_PER_PERSON = 0.27
+
+
+class OrganisationLayer(Protocol):
+    """What the organisations (``agents/``) offer the model: each month they ``act`` on last
+    month's figures before the patients flow (setting capacities, thresholds and contracts), and
+    ``account`` for the month's activity after."""
+
+    def act(self) -> None: ...
+
+    def account(self) -> None: ...
 
 
 @dataclass
@@ -56,7 +69,8 @@ class Routes:
 class HealthSystem(mesa.Model):
     """Patients flowing through GP, ambulance, A&E, acute beds, community and social care."""
 
-    def __init__(self, config: Config, seed: int | None = None, months: int | None = None):
+    def __init__(self, config: Config, seed: int | None = None, months: int | None = None,
+                 organisations: Callable[[HealthSystem], OrganisationLayer] | None = None):
         seed = config.run.seed if seed is None else int(seed)
         super().__init__(seed=seed)
         self.cfg = config
@@ -77,11 +91,12 @@ class HealthSystem(mesa.Model):
         self._census: list[tuple] = []
         self.env.process(self._days())
         self.env.process(self._rota())
-        self.organisations = config.organisations
-        self.decisions: list[dict] = []
-        self.order: list = []
-        if self.organisations is not None:
-            self._build_organisations()
+        self.organisations: OrganisationLayer | None = None
+        if organisations is not None:
+            self.organisations = organisations(self)
+        elif config.organisations is not None:
+            raise ValueError("the config has organisations: build the model with them "
+                             "(agents.health_system), or remove `organisations:` from the config")
 
     # --- construction --------------------------------------------------------------------------
 
@@ -122,35 +137,9 @@ class HealthSystem(mesa.Model):
         elective_days = cfg.beds.elective_days
         week = [7 / len(elective_days) if d in elective_days else 0.0 for d in range(7)] if elective_days else [0.0] * 7
         self.electives = ArrivalStream(self.cells, demand.elective_admissions_per_1000,
-                                       Profile(day_of_week=week if any(week) else [1.0] * 7),
+                                       ProfileConfig(day_of_week=week if any(week) else [1.0] * 7),
                                        self.calendar, demand.growth_per_year)
         self._elective_days = set(elective_days)
-
-    def _build_organisations(self) -> None:
-        from agents.acute_trust import AcuteTrust
-        from agents.community_provider import CommunityProvider
-        from agents.general_practice import GeneralPractice
-        from agents.icb import ICB
-        from agents.local_authority import LocalAuthority
-        from agents.regulator import Regulator
-        from agents.reporting import collector
-
-        org = self.organisations
-        self.regulator = Regulator(self, "nhs_england", org.regulator)
-        self.icb = ICB(self, "icb", org.icb)
-        self.trusts = [AcuteTrust(self, f"{self.site_names[s]}_trust", s, org.acute_trust) for s in self.wards]
-        self.practices = [GeneralPractice(self, f"{name}_practices", i, org.general_practice)
-                          for i, name in enumerate(self.cfg.localities)]
-        self.community_provider = CommunityProvider(self, "community_provider", org.community_provider)
-        self.council = LocalAuthority(self, "council", org.local_authority)
-        self.providers = [*self.trusts, *self.practices, self.community_provider]
-        self.nhs_organisations = [self.icb, *self.providers]
-        self.order = [self.regulator, self.icb, *self.trusts, *self.practices, self.community_provider, self.council]
-        self.icb.set_first_contracts(self.providers)
-        from agents.activity import ActivityMeter
-
-        self.meter = ActivityMeter(self)
-        self.datacollector = collector()
 
     def expected_ae_attendances(self, site: int) -> float:
         """Planning figure: type 1 attendances a year from the localities this A&E serves."""
@@ -328,23 +317,14 @@ class HealthSystem(mesa.Model):
             return
         if self.month == 0:
             self._run_until(self.calendar.warmup_minutes)
-        for organisation in self.order:
-            organisation.act()
         if self.organisations is not None:
-            self.meter.start_month()
+            self.organisations.act()
         self._run_until(float(self.calendar.month_starts[self.month + 1]))
         if self.organisations is not None:
-            self._account()
+            self.organisations.account()
         self.month += 1
         if self.month >= self.months:
             self.running = False
-
-    def _account(self) -> None:
-        activity = self.meter.month(self.month)
-        self.icb.pay(self.month, activity)
-        for organisation in (*self.providers, self.council, self.regulator):
-            organisation.account(self.month, activity)
-        self.datacollector.collect(self)
 
     def _run_until(self, until: float) -> None:
         if until <= self.env.now:

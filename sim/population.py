@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.calendar import DAYS_PER_YEAR, MINUTES_PER_DAY, Calendar
-from sim.config import AGE_BANDS, Config, Profile
+from sim.config.system import AGE_BANDS, Config, ProfileConfig
 
 
 def normalised(values: list[float]) -> np.ndarray:
@@ -54,7 +54,7 @@ class Cells:
 class ArrivalStream:
     """One kind of arrival (999 calls, A&E self-presentations, GP requests, electives)."""
 
-    def __init__(self, cells: Cells, per_1000: dict[str, float], profile: Profile, calendar: Calendar,
+    def __init__(self, cells: Cells, per_1000: dict[str, float], profile: ProfileConfig, calendar: Calendar,
                  growth_per_year: float, frail_multiplier: float = 1.0):
         rate = np.array([per_1000[b] for b in AGE_BANDS])[cells.age]  # per 1,000 per year
         # Keep each age band's average at the configured rate while frail people ask more.

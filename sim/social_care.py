@@ -20,7 +20,7 @@ from sim.capacity import Capacity
 from sim.process import start_journey
 
 if TYPE_CHECKING:
-    from sim.config import SocialCare as SocialCareConfig
+    from sim.config.system import SocialCareConfig
 
 
 class SocialCare:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from agents import health_system
 from sim.config import load_config
 from sim.model import HealthSystem
 
@@ -16,7 +17,7 @@ BASELINE = ROOT / "configs" / "baseline.yaml"
 def run(overrides: dict | None = None, months: int = 1, seed: int | None = None) -> HealthSystem:
     """Run the baseline (patched by ``overrides``) for ``months`` reported months."""
     cfg = load_config(BASELINE, overrides)
-    hs = HealthSystem(cfg, seed=seed, months=months)
+    hs = health_system(cfg, seed=seed, months=months)
     hs.run()
     return hs
 

@@ -17,6 +17,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from agents import health_system
+from agents.reporting import finance_kpis
+from sim.config import load_config
+from sim.kpis import kpi_tables
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 GOLDEN = HERE / "golden"
@@ -31,9 +36,6 @@ RELATIVE_TOLERANCE = 1e-9
 
 def kpi_rows(hs) -> pd.DataFrame:
     """Every KPI of a finished run as one long table: scope (ics, a site or ``summary``), month, kpi, value."""
-    from agents.reporting import finance_kpis
-    from sim.kpis import kpi_tables
-
     monthly, by_site, summary = kpi_tables(hs)
     rows = [("ics", r.month, r.kpi, r.value) for r in monthly.itertuples()]
     rows += [(r.site, r.month, r.kpi, r.value) for r in by_site.itertuples()]
@@ -44,11 +46,8 @@ def kpi_rows(hs) -> pd.DataFrame:
 
 
 def run(name: str):
-    from sim.config import load_config
-    from sim.model import HealthSystem
-
     config, months, seed = RUNS[name]
-    hs = HealthSystem(load_config(config), seed=seed, months=months)
+    hs = health_system(load_config(config), seed=seed, months=months)
     hs.run()
     return hs
 

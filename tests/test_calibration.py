@@ -10,15 +10,15 @@ from __future__ import annotations
 import pytest
 from conftest import BASELINE
 
+from agents import health_system
 from sim.calibration import calibration_table, targets
 from sim.config import load_config
 from sim.kpis import kpi_tables
-from sim.model import HealthSystem
 
 
 @pytest.fixture(scope="module")
 def year():
-    hs = HealthSystem(load_config(BASELINE))
+    hs = health_system(load_config(BASELINE))
     hs.run()
     return calibration_table(kpi_tables(hs)[2])
 

@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 from conftest import BASELINE, ROOT
 
-from sim.cli import main
+from icsim.cli import main
 
 
 def icsim(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sim.cli", *args], capture_output=True, text=True, cwd=ROOT)
+    return subprocess.run([sys.executable, "-m", "icsim", *args], capture_output=True, text=True, cwd=ROOT)
 
 
 def test_validate_describes_a_good_config(capsys):
@@ -119,7 +119,7 @@ def test_explore_finds_the_shipped_baseline_from_any_directory(tmp_path):
 
     with socket.create_server(("127.0.0.1", 0)) as busy:
         port = busy.getsockname()[1]
-        done = subprocess.run([sys.executable, "-m", "sim.cli", "explore", "--port", str(port)], cwd=tmp_path,
+        done = subprocess.run([sys.executable, "-m", "icsim", "explore", "--port", str(port)], cwd=tmp_path,
                               capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert f"--port: cannot listen on 127.0.0.1:{port}" in done.stderr
@@ -133,7 +133,7 @@ def test_explore_finds_the_shipped_baseline_from_any_directory(tmp_path):
     (["sweep", "tests/sweeps/town_grid.yaml", "--workers", "two"], "--workers: 'two' is not a whole number"),
 ])
 def test_bad_experiment_and_sweep_options_exit_2(tmp_path, args, field):
-    result = subprocess.run([sys.executable, "-m", "sim.cli", *args, "--out", str(tmp_path / "r")], cwd=ROOT,
+    result = subprocess.run([sys.executable, "-m", "icsim", *args, "--out", str(tmp_path / "r")], cwd=ROOT,
                             capture_output=True, text=True)
     assert result.returncode == 2
     assert field in result.stderr

@@ -23,12 +23,12 @@ from sim.config import (
     PATHWAYS,
     Config,
     ConfigError,
-    _field_path,
     deep_merge,
     load_config,
     load_raw,
     validate,
 )
+from sim.config.loading import _field_path
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 BASELINE = CONFIGS / "baseline.yaml"

@@ -14,7 +14,7 @@ from conftest import ROOT
 from experiments import analysis, report
 from experiments.config import load_experiment
 from experiments.runner import run_experiment
-from sim.cli import main
+from icsim.cli import main
 from sim.config import ConfigError
 
 

@@ -29,7 +29,7 @@ import pytest
 import yaml
 from conftest import BASELINE, ROOT
 
-from sim.cli import main
+from icsim.cli import main
 from sim.config import ConfigError, load_raw
 from sim.kpis import kpi_tables
 from viz.footprints import footprints, load
@@ -337,7 +337,7 @@ def server(tiny, tmp_path_factory):
     port = free_port()
     log = tmp_path_factory.mktemp("server") / "server.log"
     with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "explore", str(tiny), "--port", str(port)],
+        proc = subprocess.Popen([sys.executable, "-m", "icsim", "explore", str(tiny), "--port", str(port)],
                                 cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 90

@@ -105,10 +105,10 @@ def test_closing_an_ae_reroutes_its_demand():
 def test_closing_an_ae_during_a_run_moves_new_arrivals_only():
     from conftest import BASELINE
 
+    from agents import health_system
     from sim.config import load_config
-    from sim.model import HealthSystem
 
-    hs = HealthSystem(load_config(BASELINE), months=2)
+    hs = health_system(load_config(BASELINE), months=2)
     hs.step()
     closed_at = hs.env.now
     hs.set_site_open("north_general", emergency_department=False)

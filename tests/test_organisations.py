@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from conftest import ROOT, run
 
+from agents import health_system
 from agents.ledger import INCOME, SPENDING
 from agents.reporting import decision_table, ledger_table, organisation_table
 from sim.config import load_config
@@ -19,7 +20,7 @@ SQUEEZE = ROOT / "configs" / "squeeze.yaml"
 
 
 def run_squeeze(months: int = 7, overrides: dict | None = None, seed: int | None = None) -> HealthSystem:
-    hs = HealthSystem(load_config(SQUEEZE, overrides), seed=seed, months=months)
+    hs = health_system(load_config(SQUEEZE, overrides), seed=seed, months=months)
     hs.run()
     return hs
 
@@ -43,7 +44,7 @@ def test_money_paid_by_the_icb_is_money_received(squeeze):
 def test_surplus_is_income_minus_spending(squeeze):
     ledgers = ledger_table(squeeze)
     orgs = organisation_table(squeeze)
-    for org in squeeze.order:
+    for org in squeeze.organisations.order:
         mine = ledgers[ledgers.organisation == org.name]
         income = mine[mine.category.isin(INCOME)].amount.sum()
         spending = mine[mine.category.isin(SPENDING)].amount.sum()
@@ -54,7 +55,7 @@ def test_surplus_is_income_minus_spending(squeeze):
 
 def test_baseline_roughly_breaks_even():
     hs = run(months=3)
-    for org in hs.nhs_organisations + [hs.council]:
+    for org in hs.organisations.nhs_organisations + [hs.organisations.council]:
         income = org.ledger.total(range(hs.month), "income")
         surplus = org.ledger.total(range(hs.month))
         assert abs(surplus) <= 0.02 * income, (org.name, surplus, income)
@@ -63,7 +64,7 @@ def test_baseline_roughly_breaks_even():
 
 def test_a_trust_in_deficit_applies_its_rules_in_order(squeeze):
     decisions = decision_table(squeeze)
-    for trust in squeeze.trusts:
+    for trust in squeeze.organisations.trusts:
         mine = decisions[(decisions.organisation == trust.name)
                          & decisions.action.isin(["freeze vacancies", "close beds", "cut posts",
                                                   "cost improvement programme"])]
@@ -81,12 +82,12 @@ def test_frozen_posts_shrink_capacity_with_the_turnover_lag():
     replaced: nurses available and beds open fall month by month, not at once."""
     hs = run_squeeze(months=6, overrides={"organisations": {"acute_trust": {"budget_rules": ["freeze_vacancies"]}}})
     orgs = organisation_table(hs)
-    trust = orgs[orgs.organisation == hs.trusts[0].name].reset_index(drop=True)
+    trust = orgs[orgs.organisation == hs.organisations.trusts[0].name].reset_index(drop=True)
     frozen_at = decision_table(hs).query("action == 'freeze vacancies'").month_index.min()
     staff = trust.staff_in_post.to_numpy()
     after = staff[frozen_at:]
     assert np.all(np.diff(after) < 0)  # leavers, nobody recruited
-    monthly_turnover = hs.organisations.acute_trust.nurses.turnover_per_year / 12
+    monthly_turnover = hs.cfg.organisations.acute_trust.nurses.turnover_per_year / 12
     assert after[-1] / after[0] > (1 - 2 * monthly_turnover) ** len(after)  # gradual, no cliff
     beds = trust.beds_open.to_numpy()
     assert beds[-1] < beds[frozen_at]
@@ -105,7 +106,7 @@ def test_redundancy_is_a_one_off_cost_paid_by_the_trust_unless_funded():
         assert central == (pytest.approx(one_off) if expect_central else 0)
     cut = decision_table(unfunded).query("action == 'redundancies take effect'")
     planned = decision_table(unfunded).query("action == 'cut posts'")
-    notice = unfunded.organisations.acute_trust.notice_months
+    notice = unfunded.cfg.organisations.acute_trust.notice_months
     assert set(cut.month_index) == {m + notice for m in planned.month_index}
 
 

@@ -24,7 +24,7 @@ from experiments.design import plan, points
 from experiments.sweep import results, run_sweep
 from experiments.sweep_config import load_sweep
 from experiments.sweep_store import RunStore
-from sim.cli import main
+from icsim.cli import main
 from sim.config import ConfigError
 
 HERE = Path(__file__).resolve().parent
@@ -319,7 +319,7 @@ def test_a_lost_scheduler_stops_the_sweep_without_blaming_the_runs(tmp_path):
 
 def test_an_interrupted_sweep_restarted_runs_only_what_had_not_finished(cluster, tmp_path):
     out = tmp_path / "sweep"
-    command = [sys.executable, "-m", "sim.cli", "sweep", str(BIG_GRID), "--scheduler", cluster.address,
+    command = [sys.executable, "-m", "icsim", "sweep", str(BIG_GRID), "--scheduler", cluster.address,
                "--out", str(out)]
     env = {**os.environ, "PYTHONPATH": str(HERE.parent)}
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)

@@ -6,7 +6,7 @@ path in ``ICSIM_EXPLORE_CONFIG``).
 
 Why a plain Solara page and not ``mesa.visualization.SolaraViz``: SolaraViz rebuilds its one model
 by calling the model class with keyword parameters from ``model_params``; icsim's model is built
-from a validated config (``HealthSystem(config, seed, months)``), the levers are config fields
+from a validated config (``health_system(config, seed, months)``), the levers are config fields
 (some per site, some present only when the footprint has organisations), and every chart needs a
 second model, the baseline, stepped in lockstep with the first. So the page keeps SolaraViz's
 shape - a controls panel with sliders, Step / Run / Stop buttons, components that take the run

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from agents import health_system
 from agents.reporting import decision_table, ledger_table, organisation_table
 from sim.calendar import Calendar
 from sim.config import Config, ConfigError
@@ -100,7 +101,7 @@ class Run:
     def step(self) -> None:
         """Run the next month, then publish its view (appending to ``views`` is the last thing)."""
         if self.model is None:
-            self.model = HealthSystem(self.config, seed=self.seed, months=self.months)
+            self.model = health_system(self.config, seed=self.seed, months=self.months)
         self.model.step()
         ics, by_site = self._measure_last_month()
         label = self.model.calendar.month_labels[self.model.month - 1]

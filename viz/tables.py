@@ -1,7 +1,7 @@
 """Tables on the page: the last month's KPIs (scenario, baseline, difference), the sites, and the
 decision log.
 
-The KPI table uses the KPIs, labels and formats ``icsim run`` prints (``sim.cli.SUMMARY_KPIS``),
+The KPI table uses the KPIs, labels and formats ``icsim run`` prints (``sim.kpis.SUMMARY_KPIS``),
 so the explorer and the command line say the same thing the same way. The KPI and site tables are
 pandas ``to_html`` with an id (``kpi-table``, ``site-table``): plain HTML tables, readable by
 screen readers and by the browser tests.
@@ -14,7 +14,7 @@ import math
 import pandas as pd
 import solara
 
-from sim.cli import SUMMARY_KPIS, format_kpi
+from sim.kpis import SUMMARY_KPIS, format_kpi
 from viz.session import RunView
 
 EXTRA_KPIS = [  # beside SUMMARY_KPIS, what the levers act on directly

@@ -1,13 +1,9 @@
-"""The one parameters object of an icsim run: typed, validated configuration loaded from YAML.
+"""The one parameters object of an icsim run: the system's people, places and services.
 
 A config is data, never code: pydantic models with ``extra="forbid"`` so a misspelt key is an
-error, not a silently ignored setting. A scenario file can name a base config with ``extends:``
-and give only the values it changes (a YAML patch, merged key by key; mappings such as ``sites``
-are keyed by name so that a patch can reach one site).
-
-``load_config`` raises ``ConfigError`` carrying one line per problem, each naming the field path
-(``sites.charing_cross.beds: Input should be greater than or equal to 0``); the command line turns
-that into exit code 2 with nothing written.
+error, not a silently ignored setting. Every model here is named ``...Config`` so that it is never
+confused with the runtime object it configures (``SiteConfig`` against a site's ``Ward``).
+The organisations' money and budget rules are in ``sim.config.organisations``.
 """
 
 from __future__ import annotations
@@ -15,15 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-import yaml
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
-from agents.config import Organisations
+from sim.config.organisations import OrganisationsConfig
+from sim.config.schema import NonNegFloat, NonNegInt, Probability, Strict
 from sim.distributions import Distribution, Fixed
-from sim.schema import NonNegFloat, NonNegInt, Probability, Strict
 
 AGE_BANDS: tuple[str, ...] = ("0-17", "18-64", "65-84", "85+")
 AgeBand = Literal["0-17", "18-64", "65-84", "85+"]
@@ -50,7 +44,7 @@ ByAge = dict[AgeBand, NonNegFloat]
 # --- run ---------------------------------------------------------------------------------------
 
 
-class RunSettings(Strict):
+class RunConfig(Strict):
     """How long to simulate and from when. Time in the simulation is minutes from ``start_date``."""
 
     start_date: dt.date = dt.date(2024, 4, 1)
@@ -62,7 +56,7 @@ class RunSettings(Strict):
 # --- population and demand ---------------------------------------------------------------------
 
 
-class Locality(Strict):
+class LocalityConfig(Strict):
     """A neighbourhood: people by age band, the share of them living with frailty, and a location."""
 
     lat: float = Field(ge=-90, le=90)
@@ -77,7 +71,7 @@ class Locality(Strict):
         return self
 
 
-class Profile(Strict):
+class ProfileConfig(Strict):
     """Relative intensity by hour of day, day of week (Monday first) and month (January first).
     Each list is rescaled to mean 1, so only its shape matters."""
 
@@ -96,7 +90,7 @@ class Profile(Strict):
         return self
 
 
-class Demand(Strict):
+class DemandConfig(Strict):
     """Need for care per 1,000 people a year, by age band, and how it varies in time."""
 
     gp_appointments_per_1000: ByAge
@@ -109,8 +103,8 @@ class Demand(Strict):
         2.0, description="a frail person's urgent-care demand relative to a non-frail person of the same age band"
     )
     growth_per_year: float = Field(0.0, ge=-0.5, le=0.5)
-    emergency_profile: Profile = Field(default_factory=Profile)
-    gp_profile: Profile = Field(default_factory=Profile)
+    emergency_profile: ProfileConfig = Field(default_factory=ProfileConfig)
+    gp_profile: ProfileConfig = Field(default_factory=ProfileConfig)
 
     @model_validator(mode="after")
     def _all_bands(self):
@@ -127,7 +121,7 @@ class Demand(Strict):
 # --- geography and sites -----------------------------------------------------------------------
 
 
-class EmergencyDepartment(Strict):
+class EmergencyDepartmentConfig(Strict):
     """A type 1 A&E: consultant-led, open 24 hours, with resuscitation; takes ambulances."""
 
     open: bool = True
@@ -135,21 +129,21 @@ class EmergencyDepartment(Strict):
     cubicles: NonNegInt = Field(description="majors and resus cubicles; a patient waiting for a bed holds one")
 
 
-class UrgentCareCentre(Strict):
+class UrgentCareCentreConfig(Strict):
     """A type 3 A&E (urgent treatment centre): walk-in minor illness and injury, no ambulances."""
 
     open: bool = True
     clinicians: NonNegInt
 
 
-class Site(Strict):
+class SiteConfig(Strict):
     """A place where care is given: an acute hospital, an urgent care centre, or both.
     At a site with both, low-acuity walk-ins are streamed to the urgent care centre."""
 
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
-    emergency_department: EmergencyDepartment | None = None
-    urgent_care_centre: UrgentCareCentre | None = None
+    emergency_department: EmergencyDepartmentConfig | None = None
+    urgent_care_centre: UrgentCareCentreConfig | None = None
     beds: NonNegInt = Field(0, description="general and acute beds open, for emergencies and electives")
     elective_beds: NonNegInt = Field(0, description="of those, beds ring-fenced for elective admissions")
 
@@ -161,7 +155,7 @@ class Site(Strict):
     ambulance_station: bool = False
 
 
-class Travel(Strict):
+class TravelConfig(Strict):
     """How travel times are derived from coordinates, and any measured times that override them."""
 
     road_speed_kmh: float = Field(30.0, gt=0, description="average blue-light-free road speed")
@@ -175,7 +169,7 @@ class Travel(Strict):
 # --- services ----------------------------------------------------------------------------------
 
 
-class PrimaryCare(Strict):
+class PrimaryCareConfig(Strict):
     """GP practices, grouped one primary care network per locality: slots from staff, booked FIFO."""
 
     gp_fte_per_1000: NonNegFloat = Field(description="GP full-time equivalents per 1,000 people")
@@ -194,7 +188,7 @@ class PrimaryCare(Strict):
     consultation_to_elective_referral_share: Probability
 
 
-class Ambulance(Strict):
+class AmbulanceConfig(Strict):
     """One ambulance service: a fleet answering 999 calls by category, conveying some to A&E."""
 
     vehicles: NonNegInt
@@ -226,7 +220,7 @@ class Ambulance(Strict):
 AcuityShares = dict[Literal[1, 2, 3, 4, 5], Probability]
 
 
-class AandE(Strict):
+class AandEConfig(Strict):
     """How A&E departments triage, assess and decide."""
 
     triage_minutes: Distribution
@@ -266,7 +260,7 @@ class AandE(Strict):
         return self
 
 
-class AcuteBeds(Strict):
+class AcuteBedsConfig(Strict):
     """Length of stay and elective use of general and acute beds."""
 
     zero_day_share: Probability = Field(description="emergency admissions discharged the same day")
@@ -285,7 +279,7 @@ class AcuteBeds(Strict):
         description="a bed is unavailable this long after a patient leaves (cleaning, handover, bed management)")
 
 
-class Discharge(Strict):
+class DischargeConfig(Strict):
     """Which discharge pathway medically fit patients need, and their risk of coming back."""
 
     pathway_shares_not_frail: dict[Pathway, Probability]
@@ -310,7 +304,7 @@ class Discharge(Strict):
         return self
 
 
-class Community(Strict):
+class CommunityConfig(Strict):
     """Out-of-hospital care: admission avoidance (virtual wards, urgent response) and discharge support.
 
     Each patient carries a latent flag, drawn at arrival, saying whether they could safely be cared
@@ -335,7 +329,7 @@ class Community(Strict):
     deteriorated_los_multiplier: NonNegFloat = 1.3
 
 
-class SocialCare(Strict):
+class SocialCareConfig(Strict):
     """Council-funded home care and care homes, shared with people referred from the community."""
 
     home_care_packages: NonNegInt
@@ -356,19 +350,19 @@ class Config(Strict):
 
     name: str = Field(min_length=1)
     description: str = ""
-    run: RunSettings = Field(default_factory=RunSettings)
-    localities: dict[str, Locality] = Field(min_length=1)
-    sites: dict[str, Site] = Field(min_length=1)
-    travel: Travel = Field(default_factory=Travel)
-    demand: Demand
-    primary_care: PrimaryCare
-    ambulance: Ambulance
-    ae: AandE
-    beds: AcuteBeds
-    discharge: Discharge
-    community: Community
-    social_care: SocialCare
-    organisations: Organisations | None = Field(
+    run: RunConfig = Field(default_factory=RunConfig)
+    localities: dict[str, LocalityConfig] = Field(min_length=1)
+    sites: dict[str, SiteConfig] = Field(min_length=1)
+    travel: TravelConfig = Field(default_factory=TravelConfig)
+    demand: DemandConfig
+    primary_care: PrimaryCareConfig
+    ambulance: AmbulanceConfig
+    ae: AandEConfig
+    beds: AcuteBedsConfig
+    discharge: DischargeConfig
+    community: CommunityConfig
+    social_care: SocialCareConfig
+    organisations: OrganisationsConfig | None = Field(
         None, description="the organisations and their budget rules; without them capacities stay as configured")
 
     @model_validator(mode="after")
@@ -397,113 +391,3 @@ class Config(Strict):
         """A stable hash of the validated config (provenance; the key of a run with its seed)."""
         text = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-# --- loading -----------------------------------------------------------------------------------
-
-
-class ConfigError(Exception):
-    """A config that cannot be used; ``problems`` holds one line per problem, each naming its field."""
-
-    def __init__(self, source: str, problems: list[str]):
-        self.source = source
-        self.problems = problems
-        super().__init__(f"{source}: " + "; ".join(problems))
-
-    def __reduce__(self):  # picklable, so a worker process can report it
-        return ConfigError, (self.source, self.problems)
-
-
-def deep_merge(base: Any, patch: Any) -> Any:
-    """Merge a YAML patch into a base: mappings key by key, anything else replaced; ``null`` deletes.
-    A distribution that names a different ``dist`` replaces the base's whole distribution."""
-    if isinstance(base, dict) and isinstance(patch, dict):
-        if "dist" in patch and patch.get("dist") != base.get("dist"):
-            return patch
-        out = dict(base)
-        for key, value in patch.items():
-            if value is None:
-                out.pop(key, None)
-            elif key in out:
-                out[key] = deep_merge(out[key], value)
-            else:
-                out[key] = value
-        return out
-    return patch
-
-
-def read_yaml(path: Path) -> dict:
-    """A YAML file whose top level is a mapping; ``ConfigError`` saying why if it cannot be read."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(str(path), [f"cannot read: {exc.strerror or exc}"]) from None
-    except UnicodeDecodeError:
-        raise ConfigError(str(path), ["cannot read: not a UTF-8 text file"]) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(str(path), [f"not valid YAML: {exc}".replace("\n", " ")]) from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ConfigError(str(path), ["the top level must be a mapping of settings"])
-    return data
-
-
-def load_raw(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict:
-    """Read a config file as plain data, applying its ``extends:`` chain (relative to the file)."""
-    path = Path(path).resolve()
-    if path in _seen:
-        raise ConfigError(str(path), ["extends: the chain of base configs loops back to this file"])
-    data = read_yaml(path)
-    base = data.pop("extends", None)
-    if base is None:
-        return data
-    if not isinstance(base, str):
-        raise ConfigError(str(path), ["extends: must be the path of a base config"])
-    return deep_merge(load_raw(path.parent / base, _seen + (path,)), data)
-
-
-def _field_path(loc: tuple, data) -> str:
-    """The path of an error as the user wrote it: ``sites.city_royal.beds``, ``ae.assessment_minutes.3.mean``,
-    ``demand.emergency_profile.hour_of_day[5]``. Walks the input alongside pydantic's location so
-    that a list index is shown as ``[i]``, a mapping key as ``.key``, and the tag pydantic adds for
-    the chosen distribution type (``lognormal``) is left out."""
-    out, node = "", data
-    for part in loc:
-        if isinstance(node, dict) and part not in node and isinstance(part, str) and node.get("dist") == part:
-            continue  # pydantic's discriminator tag, not a key the user wrote
-        if isinstance(node, list) and isinstance(part, int):
-            out += f"[{part}]"
-            node = node[part] if 0 <= part < len(node) else None
-            continue
-        out += ("." if out else "") + str(part)
-        node = node.get(part) if isinstance(node, dict) else None
-    return out or "(top level)"
-
-
-def validate_as(model: type[BaseModel], data: dict, source: str):
-    """Validate plain data into ``model`` (a config, an experiment, a sweep); raise
-    ``ConfigError`` naming every bad field as the user wrote it."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            msg = err["msg"].removeprefix("Value error, ")
-            problems.append(f"{_field_path(err['loc'], data)}: {msg}")
-        raise ConfigError(source, problems) from None
-
-
-def validate(data: dict, source: str = "config") -> Config:
-    """Validate plain data into a ``Config``; raise ``ConfigError`` naming every bad field."""
-    return validate_as(Config, data, source)
-
-
-def load_config(path: str | Path, overrides: dict | None = None) -> Config:
-    """Load, patch and validate a config file."""
-    data = load_raw(path)
-    if overrides:
-        data = deep_merge(data, overrides)
-    return validate(data, str(path))

@@ -12,12 +12,12 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from sim.schema import Money, Probability, Rate, Strict
+from sim.config.schema import Money, Probability, Rate, Strict
 
 BudgetRule = Literal["freeze_vacancies", "close_beds", "cut_posts", "cost_improvement"]
 
 
-class StaffGroup(Strict):
+class StaffGroupConfig(Strict):
     """One staff group of an acute trust, sized per general and acute bed."""
 
     fte_per_bed: float = Field(gt=0, description="establishment (funded posts) per bed")
@@ -29,12 +29,12 @@ class StaffGroup(Strict):
     recruitment_per_month: Probability = Field(description="share of vacancies filled each month when recruiting")
 
 
-class AcuteTrust(Strict):
+class AcuteTrustConfig(Strict):
     """Every acute trust (one per hospital site with beds) follows these rules."""
 
-    nurses: StaffGroup
-    doctors: StaffGroup
-    other_staff: StaffGroup
+    nurses: StaffGroupConfig
+    doctors: StaffGroupConfig
+    other_staff: StaffGroupConfig
     non_pay_per_bed_day: Money = Field(description="drugs, supplies, catering and the like, per occupied bed day")
     non_pay_per_ae_attendance: Money
     fixed_costs_per_bed: Money = Field(description="estates, overheads and capital charges per open bed a year")
@@ -52,7 +52,7 @@ class AcuteTrust(Strict):
     harm_elasticity: float = Field(1.0, ge=0, description="harm x (staffing / reference) ^ -elasticity")
 
 
-class Tariff(Strict):
+class TariffConfig(Strict):
     """National prices paid under activity-based contracts (NHS reference costs)."""
 
     ae_attendance: Money
@@ -62,7 +62,7 @@ class Tariff(Strict):
     elective_inpatient: Money
 
 
-class ICB(Strict):
+class ICBConfig(Strict):
     """The integrated care board: allocation, contracts, and a duty to break even.
 
     Contracts start, in the first financial year, at each provider's planned cost; every new year
@@ -76,13 +76,13 @@ class ICB(Strict):
     first_year_savings: Probability = Field(
         0.0, description="first-year contracts are set this far below providers' planned cost (mandated savings)")
     acute_contract: Literal["block", "activity"] = "block"
-    tariff: Tariff
+    tariff: TariffConfig
     better_care_fund_per_head: Money = Field(description="NHS money a year per person pooled with the council")
     left_shift_per_year: Probability = Field(0.0, description="share of the acute contract moved to community each year")
-    pooled_budget: bool = Field(False, description="one pooled health and care budget: the ICB covers council overspends")
+    pooled_budget: bool = Field(False, description="one pooled health and care budget: the ICBConfig covers council overspends")
 
 
-class GeneralPractice(Strict):
+class GeneralPracticeConfig(Strict):
     """GP partners and their workforce: retirement and recruitment move slots month by month."""
 
     cost_per_gp_fte: Money
@@ -91,7 +91,7 @@ class GeneralPractice(Strict):
     recruitment_per_year: float = Field(ge=0, description="new GP FTE a year per 1,000 people, when funded")
 
 
-class CommunityProvider(Strict):
+class CommunityProviderConfig(Strict):
     """Community health services: staff costs per unit of each capacity."""
 
     cost_per_virtual_ward_bed: Money
@@ -101,7 +101,7 @@ class CommunityProvider(Strict):
     invest_surplus: bool = Field(True, description="spend any funding above cost (e.g. a left shift) on more capacity")
 
 
-class LocalAuthority(Strict):
+class LocalAuthorityConfig(Strict):
     """The council's adult social care. It buys, within its budget, home care packages and care
     home places for the people it funds (self-funders buy their own from the same market), and
     tightens its eligibility threshold when it still overspends."""
@@ -114,7 +114,7 @@ class LocalAuthority(Strict):
     threshold_bounds: tuple[float, float] = (0.0, 0.9)
 
 
-class Regulator(Strict):
+class RegulatorConfig(Strict):
     """NHS England: targets, reviews and interventions."""
 
     ae_4h_target: Probability = 0.78
@@ -123,16 +123,16 @@ class Regulator(Strict):
     extra_cost_improvement: Probability = 0.01
 
 
-class Organisations(Strict):
+class OrganisationsConfig(Strict):
     """All the organisations of the system and their rules."""
 
     efficiency_achievable: Probability = Field(
         0.016, description="most cost improvement any provider delivers a year (ONS/CHE York: 0.8-1.6%); "
                            "savings asked beyond it are not achieved")
 
-    icb: ICB
-    acute_trust: AcuteTrust
-    general_practice: GeneralPractice
-    community_provider: CommunityProvider
-    local_authority: LocalAuthority
-    regulator: Regulator = Field(default_factory=Regulator)
+    icb: ICBConfig
+    acute_trust: AcuteTrustConfig
+    general_practice: GeneralPracticeConfig
+    community_provider: CommunityProviderConfig
+    local_authority: LocalAuthorityConfig
+    regulator: RegulatorConfig = Field(default_factory=RegulatorConfig)

@@ -23,41 +23,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from sim.config import Config, ConfigError, load_config
+from sim.kpis import SUMMARY_KPIS, format_kpi
 
 EXIT_BAD_INPUT = 2
 # The explorer's footprint when none is named: the shipped baseline, wherever icsim is run from.
 DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "baseline.yaml"
 PROGRESS_LINE_SECONDS = 30  # how often a sweep writes a progress line when not on a terminal
-
-# The KPIs printed at the end of a run, in reading order, with their format.
-SUMMARY_KPIS = [
-    ("ae_attendances_per_1000", "A&E attendances per 1,000 a year", "{:.0f}"),
-    ("ae_4h_all_types", "A&E 4-hour performance (all types)", "{:.1%}"),
-    ("ae_4h_type1", "A&E 4-hour performance (type 1)", "{:.1%}"),
-    ("ae_12h_from_arrival_share", "12 hours or more in A&E (type 1)", "{:.1%}"),
-    ("time_to_treatment_urgent_minutes", "Time to treatment, most urgent (min)", "{:.0f}"),
-    ("ambulance_cat2_mean_minutes", "Ambulance category 2 mean response (min)", "{:.0f}"),
-    ("handover_mean_minutes", "Ambulance handover, mean (min)", "{:.0f}"),
-    ("emergency_admissions_per_1000", "Emergency admissions per 1,000 a year", "{:.0f}"),
-    ("bed_occupancy_midnight", "Bed occupancy at midnight", "{:.1%}"),
-    ("bed_days_over_95pct_share", "Days with beds over 95% full", "{:.0%}"),
-    ("delayed_discharges_midnight", "Delayed discharges at midnight", "{:.0f}"),
-    ("delayed_discharge_share_of_beds", "Delayed discharges, share of beds", "{:.1%}"),
-    ("elective_cancelled_share", "Electives cancelled on the day", "{:.1%}"),
-    ("gp_wait_mean_days", "GP wait, mean (days)", "{:.1f}"),
-    ("readmission_30day_share", "Emergency readmissions within 30 days", "{:.1%}"),
-    ("intermediate_care_utilisation", "Intermediate care bed use", "{:.0%}"),
-    ("home_care_utilisation", "Home care package use", "{:.0%}"),
-    ("care_homes_utilisation", "Care home place use", "{:.0%}"),
-]
-
-
-def format_kpi(fmt: str, value) -> str:
-    """A KPI value in its ``SUMMARY_KPIS`` format; "-" when there is none."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    return fmt.format(value)
-
 
 def _refuse(err: Console, exc: ConfigError, what: str) -> int:
     """Say why a config, experiment or sweep cannot be used, one problem a line; the exit code."""
@@ -97,8 +68,8 @@ def cmd_run(args, out: Console, err: Console) -> int:
     cfg = _load(args.config, err)
     if cfg is None:
         return EXIT_BAD_INPUT
-    from sim import outputs
-    from sim.model import HealthSystem
+    from agents import health_system
+    from icsim import outputs
 
     seed = cfg.run.seed if args.seed is None else args.seed
     target = Path(args.out) if args.out else Path("results") / f"{cfg.name}-seed{seed}"
@@ -109,7 +80,7 @@ def cmd_run(args, out: Console, err: Console) -> int:
         return EXIT_BAD_INPUT
 
     t0 = time.perf_counter()
-    hs = HealthSystem(cfg, seed=seed, months=args.months)
+    hs = health_system(cfg, seed=seed, months=args.months)
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("months"), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:

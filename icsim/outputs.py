@@ -27,6 +27,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from agents.reporting import decision_table, finance_summary, ledger_table, organisation_table
 from sim import __version__
 from sim.calibration import calibration_table
 from sim.config import AGE_BANDS, PATHWAYS
@@ -66,8 +67,6 @@ def collect(hs) -> dict[str, pd.DataFrame]:
     summary_table = summary.to_frame()
     calib = calibration_table(summary)
     summary_table = summary_table.join(calib.drop(columns="simulated"), how="left")
-    from agents.reporting import decision_table, finance_summary, ledger_table, organisation_table
-
     organisations = {}
     if hs.organisations is not None:
         organisations = {"ledgers": ledger_table(hs), "decisions": decision_table(hs),

@@ -1,0 +1,7 @@
+"""``python -m icsim`` is the ``icsim`` command."""
+
+import sys
+
+from icsim.cli import main
+
+sys.exit(main())

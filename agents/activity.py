@@ -45,7 +45,7 @@ class ActivityMeter:
     def _capacities(self) -> dict[str, Capacity]:
         hs = self.hs
         caps = {**hs.community.capacities(), **hs.social_care.capacities()}
-        for site, ward in hs.wards.items():
+        for site, ward in hs.beds.wards.items():
             caps[f"beds:{site}"] = ward.beds
             caps[f"elective_beds:{site}"] = ward.elective_beds
         return caps
@@ -71,7 +71,7 @@ class ActivityMeter:
         out = MonthActivity(days=days)
         tariff_days = hs.cfg.organisations.icb.tariff.excess_after_days
         los_days = (np.nan_to_num(log.t_discharge[:n], nan=hs.env.now) - bed_start) / MINUTES_PER_DAY
-        for site in hs.wards:
+        for site in hs.beds.wards:
             a = SiteActivity()
             a.ae_attendances = int(np.count_nonzero(in_month & (log.ed_site[:n] == site)))
             mine = admitted & (log.bed_site[:n] == site)

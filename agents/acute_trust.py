@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from agents.organisation import Organisation
+from sim.calendar import DAYS_PER_YEAR
 
 GROUPS = ("nurses", "doctors", "other_staff")
-OCCUPANCY_PLANNED = 0.93  # the baseline runs at about this midnight occupancy
 
 
 @dataclass
@@ -44,8 +44,8 @@ class AcuteTrust(Organisation):
         super().__init__(model, name)
         self.cfg = cfg
         self.site = site
-        self.ward = model.wards[site]
-        self.ed = model.eds.get(site)
+        self.ward = model.beds.wards[site]
+        self.ed = model.emergency_care.eds.get(site)
         self.beds_planned = self.ward.beds.capacity  # general beds (ring-fenced elective beds aside)
         self.beds_target = self.beds_planned
         total_beds = self.beds_planned + self.ward.elective_beds.capacity
@@ -61,7 +61,7 @@ class AcuteTrust(Organisation):
         self.pending_cuts: list[tuple[int, str, float]] = []  # (effective month, group, FTE)
         self.harm_events = 0
         self.los_multiplier = 1.0
-        self.last_occupied = self.beds_planned * OCCUPANCY_PLANNED
+        self.last_occupied = self.beds_planned * cfg.planned_occupancy
 
     # --- planning ------------------------------------------------------------------------------
 
@@ -77,10 +77,16 @@ class AcuteTrust(Organisation):
         """What the first year should cost at planned occupancy: the basis of the first contract."""
         pay, agency = self.annual_pay()
         beds = self.beds_planned + self.ward.elective_beds.capacity
-        attendances = self.model.expected_ae_attendances(self.site)
-        non_pay = (beds * OCCUPANCY_PLANNED * 365 * self.cfg.non_pay_per_bed_day
+        attendances = self.expected_ae_attendances()
+        non_pay = (beds * self.cfg.planned_occupancy * DAYS_PER_YEAR * self.cfg.non_pay_per_bed_day
                    + attendances * self.cfg.non_pay_per_ae_attendance + beds * self.cfg.fixed_costs_per_bed)
         return pay + agency + non_pay
+
+    def expected_ae_attendances(self) -> float:
+        """Planning figure: type 1 attendances a year from the localities this A&E serves."""
+        cells = self.model.cells
+        people = np.bincount(cells.locality, weights=cells.people, minlength=len(self.model.cfg.localities))
+        return self.model.router.catchment(self.site, people) * self.cfg.planned_type1_attendances_per_person
 
     def tariff_income(self, activity, tariff, price_index: float) -> float:
         a = activity.sites[self.site]
@@ -194,14 +200,14 @@ class AcuteTrust(Organisation):
             self.ward.resize(general)
         ratio = self.staff["nurses"].available() / max(self.last_occupied, 1.0)
         m = (ratio / self.cfg.nurses_per_occupied_bed_reference) ** (-self.cfg.los_elasticity)
-        self.los_multiplier = float(np.clip(m, 0.8, 1.5))
+        self.los_multiplier = float(np.clip(m, *self.cfg.los_multiplier_bounds))
         self.ward.los_multiplier = self.los_multiplier
 
     def account(self, month: int, activity) -> None:
         a = activity.sites[self.site]
         self.last_occupied = a.mean_occupied_beds
         pay, agency = self.annual_pay()
-        months = activity.days / 365.25 * 12
+        months = activity.days / DAYS_PER_YEAR * 12
         non_pay = ((a.bed_days * self.cfg.non_pay_per_bed_day + a.ae_attendances * self.cfg.non_pay_per_ae_attendance)
                    + (self.ward.base_beds + self.ward.elective_beds.capacity)
                    * self.cfg.fixed_costs_per_bed * months / 12) * self.cost_factor

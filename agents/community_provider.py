@@ -4,6 +4,7 @@ care beds and reablement, staffed within its contract."""
 from __future__ import annotations
 
 from agents.organisation import Organisation
+from sim.calendar import DAYS_PER_YEAR
 
 SERVICES = {  # capacity name -> unit cost field
     "virtual_ward": "cost_per_virtual_ward_bed",
@@ -49,4 +50,4 @@ class CommunityProvider(Organisation):
                         **{k: f"{a}->{b}" for k, (a, b) in changed.items()})
 
     def account(self, month: int, activity) -> None:
-        self.ledger.book(month, "pay", self.annual_cost() * activity.days / 365.25)
+        self.ledger.book(month, "pay", self.annual_cost() * activity.days / DAYS_PER_YEAR)

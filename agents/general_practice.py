@@ -4,6 +4,7 @@ when the practices can afford them, and GP FTE sets the appointment slots patien
 from __future__ import annotations
 
 from agents.organisation import Organisation
+from sim.calendar import DAYS_PER_YEAR, WEEKS_PER_YEAR
 
 
 class GeneralPractice(Organisation):
@@ -23,7 +24,7 @@ class GeneralPractice(Organisation):
 
     def _other_appointments_a_year(self) -> float:
         pc = self.model.primary_care
-        return float(pc.other_per_day[self.locality]) * len(pc.cfg.working_days) * 52.18
+        return float(pc.other_per_day[self.locality]) * len(pc.cfg.working_days) * WEEKS_PER_YEAR
 
     def planned_cost(self) -> float:
         return (self.gp_fte * self.cfg.cost_per_gp_fte
@@ -35,7 +36,7 @@ class GeneralPractice(Organisation):
         pc = hs.primary_care
         retiring = self.gp_fte * self.cfg.retirement_per_year / 12
         months = self.months_this_year()
-        affordable = not months or self.ledger.forecast_year_end(months) >= -0.005 * self.planned_cost()
+        affordable = not months or self.ledger.forecast_year_end(months) >= -self.cfg.recruit_while_deficit_within * self.planned_cost()
         recruits = self.cfg.recruitment_per_year * self.people / 1000 / 12 if affordable else 0.0
         before = self.gp_fte
         pc.gp_fte[self.locality] = max(before - retiring + recruits, 0.0)
@@ -48,7 +49,7 @@ class GeneralPractice(Organisation):
                         forecast_surplus=self.ledger.forecast_year_end(months), gp_fte=self.gp_fte)
 
     def account(self, month: int, activity) -> None:
-        share = activity.days / 365.25
+        share = activity.days / DAYS_PER_YEAR
         self.ledger.book(month, "pay", self.gp_fte * self.cfg.cost_per_gp_fte * self.cost_factor * share)
         self.ledger.book(month, "non_pay", self._other_appointments_a_year() * self.cfg.cost_per_other_appointment
                          * self.cost_factor * share)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from agents.organisation import Organisation
+from sim.calendar import DAYS_PER_YEAR
 
 
 class ICB(Organisation):
@@ -57,7 +58,7 @@ class ICB(Organisation):
         """Receive this month's allocation and pay every provider and the pooled fund (annual
         sums paid by the day, so a 31-day month carries 31 days of money as of cost)."""
         hs, cfg = self.model, self.cfg
-        share = activity.days / 365.25
+        share = activity.days / DAYS_PER_YEAR
         self.ledger.book(month, "allocation", self.allocation * share)
         for provider in hs.organisations.providers:
             amount = self.contracts[provider.name] * share

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from agents.organisation import Organisation
+from sim.calendar import DAYS_PER_YEAR, WEEKS_PER_YEAR
 
 WEEK_DAYS = 7.0
 
@@ -33,7 +34,7 @@ class LocalAuthority(Organisation):
             self.cost_index *= 1 + hs.cfg.organisations.icb.cost_growth
             self.budget *= 1 + cfg.budget_growth
         funds = self.budget + hs.organisations.icb.better_care_fund  # a year
-        weekly = funds / 52.18
+        weekly = funds / WEEKS_PER_YEAR
         total_mix = sum(self.mix.values())
         caps = hs.social_care.capacities()
         pooled = hs.cfg.organisations.icb.pooled_budget
@@ -53,11 +54,11 @@ class LocalAuthority(Organisation):
             forecast = self.ledger.forecast_year_end(months)
             sc = hs.social_care
             low, high = cfg.threshold_bounds
-            if forecast < -0.01 * funds and sc.eligibility_threshold < high and not pooled:
+            if forecast < -cfg.tighten_at_overspend * funds and sc.eligibility_threshold < high and not pooled:
                 sc.eligibility_threshold = min(sc.eligibility_threshold + cfg.threshold_step, high)
                 self.decide("tighten eligibility", "forecast overspend", forecast_surplus=forecast,
                             threshold=sc.eligibility_threshold)
-            elif forecast > 0.03 * funds and sc.eligibility_threshold > low:
+            elif forecast > cfg.relax_at_underspend * funds and sc.eligibility_threshold > low:
                 sc.eligibility_threshold = max(sc.eligibility_threshold - cfg.threshold_step, low)
                 self.decide("relax eligibility", "forecast underspend", forecast_surplus=forecast,
                             threshold=sc.eligibility_threshold)
@@ -66,7 +67,7 @@ class LocalAuthority(Organisation):
         """The council pays for the places it commissions (used or not), and for any more of its
         clients still in care when it has cut commissioning below what is in use. Self-funders
         hold the same number of places throughout, so the council's clients are the rest."""
-        self.ledger.book(month, "council_budget", self.budget * activity.days / 365.25)
+        self.ledger.book(month, "council_budget", self.budget * activity.days / DAYS_PER_YEAR)
         spend = 0.0
         for s, price in self.prices.items():
             self_funded = self.self_funded[s] * activity.days

@@ -9,6 +9,7 @@ import mesa
 from agents.ledger import Ledger
 
 if TYPE_CHECKING:
+    from agents.activity import MonthActivity
     from sim.model import HealthSystem
 
 
@@ -36,7 +37,8 @@ class Organisation(mesa.Agent):
         if month and month % 12 == 0:
             self.cost_index *= 1 + self.model.cfg.organisations.icb.cost_growth
         if month:
-            self.saved_share = min(self.saved_share + self.saving_rate / 12, 0.5)
+            self.saved_share = min(self.saved_share + self.saving_rate / 12,
+                                   self.model.cfg.organisations.cost_improvement_ceiling)
 
     @property
     def cost_factor(self) -> float:
@@ -68,7 +70,7 @@ class Organisation(mesa.Agent):
     def act(self) -> None:  # pragma: no cover - every organisation overrides
         """Read last month's figures, apply the budget rules, set capacities."""
 
-    def account(self, month: int) -> None:  # pragma: no cover - every organisation overrides
+    def account(self, month: int, activity: MonthActivity) -> None:  # pragma: no cover - every organisation overrides
         """Book the month's money once the month's patients have been seen."""
 
 

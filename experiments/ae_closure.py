@@ -20,6 +20,7 @@ import pandas as pd
 
 from experiments.claims import direction, evidence, row, verdict_rows
 from experiments.report import fmt
+from sim.geography import Geography
 
 CLOSURES = (("close_two", "closing Hammersmith and Central Middlesex (2014)"),
             ("five_sites", "going to the plan's five A&Es"))
@@ -96,7 +97,6 @@ def judged(summary, scenario, kpis) -> str:
 def farther(exp, scenario: str) -> tuple[int, int, list[str]]:
     """Residents whose nearest open type 1 A&E is farther by road in ``scenario`` than at baseline:
     (people, everyone, ['brent_south 8.4 -> 21.9 min (central_middlesex -> st_marys)', ...])."""
-    from sim.geography import Geography
 
     base_cfg, cfg = exp.configs[exp.spec.baseline], exp.configs[scenario]
     geo = Geography(cfg)  # sites keep their coordinates, so the map is the scenario's and the baseline's

@@ -11,13 +11,13 @@ from __future__ import annotations
 import logging
 import os
 
+from distributed import Client
+
 
 def connect(scheduler: str | None = None, workers: int | None = None, timeout: str = "20s"):
     """A ``distributed.Client``: to ``scheduler`` if given, else to a new local cluster of
     ``workers`` processes (default: one per core). Raises ``OSError`` if the scheduler cannot be
     reached."""
-    from distributed import Client
-
     if scheduler:
         return Client(scheduler, timeout=timeout)
     n = workers or os.cpu_count() or 1

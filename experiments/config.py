@@ -21,9 +21,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sim.config import Config, ConfigError, deep_merge, load_raw, read_yaml, validate, validate_as
+from sim.journeys import COLUMNS
+from sim.kpis import measure
 
 FINANCE_KPIS = ("cost_per_head", "acute_spending", "community_spending", "primary_care_spending",
                 "social_care_spending", "icb_surplus", "trusts_surplus", "council_surplus", "system_surplus",
@@ -72,11 +75,6 @@ class LoadedExperiment:
 
 def known_kpis() -> set[str]:
     """Names an experiment may judge by: every KPI of ``sim.kpis.measure`` and the finance KPIs."""
-    import pandas as pd
-
-    from sim.journeys import COLUMNS
-    from sim.kpis import measure
-
     j = pd.DataFrame({c: pd.Series(dtype=d) for c, (d, _) in COLUMNS.items()})
     j["readmitted"] = pd.Series(dtype=bool)
     appts = pd.DataFrame({"served_day": [], "request_day": [], "outcome": []})

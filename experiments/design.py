@@ -15,6 +15,7 @@ import json
 
 import numpy as np
 import pandas as pd
+from SALib.sample import latin, morris, sobol
 
 from experiments.sweep_config import LoadedSweep, Sweep
 from sim.config import ConfigError, validate
@@ -29,7 +30,6 @@ def problem(spec: Sweep) -> dict:
 
 def sample(spec: Sweep) -> np.ndarray:
     """The design's raw sample (points x parameters, unrounded), as SALib draws it."""
-    from SALib.sample import latin, morris, sobol
 
     if spec.design == "latin_hypercube":
         return latin.sample(problem(spec), spec.samples, seed=spec.seed)

@@ -14,17 +14,16 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 
 import pandas as pd
 
+from agents import health_system
+from agents.reporting import finance_kpis
 from experiments.config import LoadedExperiment
+from sim.config import validate
+from sim.kpis import summary_kpis
 
 
 def run_kpis(config_data: dict, seed: int, months: int) -> dict[str, float]:
     """Run a config (plain data) and return every KPI over the reported months (after the
     warm-up), patient flows and money alike: what experiments and sweeps compare."""
-    from agents import health_system
-    from agents.reporting import finance_kpis
-    from sim.config import validate
-    from sim.kpis import summary_kpis
-
     hs = health_system(validate(config_data), seed=seed, months=months)
     hs.run()
     return {**summary_kpis(hs).to_dict(), **finance_kpis(hs)}

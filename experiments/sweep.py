@@ -25,8 +25,11 @@ import time
 from dataclasses import dataclass
 
 import pandas as pd
+from distributed import as_completed
 
+from experiments.config import known_kpis
 from experiments.design import plan
+from experiments.runner import run_kpis
 from experiments.sweep_config import LoadedSweep, point_config
 from experiments.sweep_store import RunStore
 from sim import __version__
@@ -37,7 +40,6 @@ def run_task(base_data: dict, point: dict, seed: int, months: int) -> dict:
     (NaN where one does not apply, such as money in a footprint without organisations), so that
     a sweep that later keeps another KPI needs no rerun. A task carries only its point's values;
     the base config goes to the cluster once."""
-    from experiments.runner import run_kpis
 
     started = time.perf_counter()
     values = run_kpis(point_config(base_data, point), seed, months)
@@ -47,7 +49,6 @@ def run_task(base_data: dict, point: dict, seed: int, months: int) -> dict:
 
 @functools.cache
 def _all_kpis() -> list[str]:
-    from experiments.config import known_kpis
 
     return sorted(known_kpis())
 
@@ -133,7 +134,6 @@ def run_sweep(sweep: LoadedSweep, out, client, retry_failed: bool = False, progr
     if not todo:
         return outcome
 
-    from distributed import as_completed
 
     names = list(spec.parameters)
     base = client.submit(_base, sweep.base_data, key=f"icsim-base-{_digest(sweep.base_data)}")

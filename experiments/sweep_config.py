@@ -34,6 +34,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from experiments.config import known_kpis
 from sim.config import ConfigError, deep_merge, load_raw, read_yaml, validate, validate_as
 
 DESIGNS = ("grid", "latin_hypercube", "sobol", "morris")
@@ -157,7 +158,6 @@ def point_config(base_data: dict, values: dict[str, Any]) -> dict:
 
 def load_sweep(path: str | Path) -> LoadedSweep:
     """Read and check a sweep; raise ``ConfigError`` naming every problem before anything runs."""
-    from experiments.config import known_kpis
 
     path = Path(path).resolve()
     data = read_yaml(path)

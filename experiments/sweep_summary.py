@@ -17,13 +17,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
+import matplotlib
 
-from experiments.analysis import t_interval
-from experiments.design import problem, sample
-from experiments.sweep import results
-from experiments.sweep_config import LoadedSweep
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from SALib.analyze import morris, sobol  # noqa: E402
+
+from experiments.analysis import t_interval  # noqa: E402
+from experiments.design import problem, sample  # noqa: E402
+from experiments.sweep import results  # noqa: E402
+from experiments.sweep_config import LoadedSweep  # noqa: E402
 
 WIDE_INTERVAL = 0.1  # a Sobol index's 95% half-width above which the report says the sample is too small
 
@@ -57,7 +62,6 @@ def sensitivity(sweep: LoadedSweep, points: pd.DataFrame) -> tuple[pd.DataFrame,
     spec = sweep.spec
     if spec.design not in ("sobol", "morris"):
         return pd.DataFrame(), []
-    from SALib.analyze import morris, sobol
 
     names = list(spec.parameters)
     rows, notes = [], []
@@ -94,10 +98,6 @@ def sensitivity(sweep: LoadedSweep, points: pd.DataFrame) -> tuple[pd.DataFrame,
 
 
 def figure(indices: pd.DataFrame, design: str, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     kpis = list(dict.fromkeys(indices.kpi))
     fig, axes = plt.subplots(len(kpis), 1, figsize=(8, 1.2 + 0.45 * len(indices) / max(len(kpis), 1) * len(kpis)),

@@ -75,7 +75,7 @@ def collect(hs) -> dict[str, pd.DataFrame]:
         **organisations,
         "journeys": journeys_table(hs),
         "gp_appointments": appts,
-        "census": hs.census(),
+        "census": hs.census.frame(),
         "kpis_monthly": monthly,
         "kpis_by_site": by_site,
         "summary": summary_table.reset_index(),

@@ -12,62 +12,76 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sim import community
-from sim.emergency_department import attend, find_cubicle
-from sim.journeys import End
-from sim.needs import CONVEY, HEAR_AND_TREAT, SEE_AND_TREAT
+from sim.capacity import Capacity
+from sim.journeys import End, JourneyLog
+from sim.needs import CONVEY, HEAR_AND_TREAT, SEE_AND_TREAT, Need
+from sim.process import launch
 
 if TYPE_CHECKING:
-    from sim.model import HealthSystem
-    from sim.needs import Need
+    from sim.community import CommunityServices
+    from sim.config.system import AmbulanceConfig
+    from sim.emergency_department import EmergencyCare
+    from sim.geography import Geography
+    from sim.process import Environment
+    from sim.routing import Router
 
 
-def hear_and_treat(hs: HealthSystem, needs: list, times: list) -> list:
-    """Close the calls resolved by telephone advice (no vehicle); return the rest."""
-    log, rest = hs.log, []
-    for at, n in zip(times, needs):
-        if n.outcome == HEAR_AND_TREAT:
-            log.finish(n.pid, End.HEAR_AND_TREAT, at)
-        else:
-            rest.append((at, n))
-    return rest
+class AmbulanceService:
+    """One ambulance service: its fleet, and the journey of every 999 call."""
 
+    def __init__(self, env: Environment, cfg: AmbulanceConfig, log: JourneyLog, router: Router, geo: Geography,
+                 emergency_care: EmergencyCare, community: CommunityServices):
+        self.env, self.cfg, self.log, self.router, self.geo = env, cfg, log, router, geo
+        self.emergency_care = emergency_care
+        self.community = community
+        self.fleet = Capacity(env, cfg.vehicles, priority=True)
 
-def dispatch(hs: HealthSystem, n: Need, at: float):
-    """The process of a 999 call made at ``at`` (for the day driver)."""
-    return call(hs, n), at
+    def receive_calls(self, times: list[float], needs: list[Need]) -> None:
+        """Today's 999 calls: those resolved by telephone advice are closed (no vehicle); a
+        vehicle is dispatched to each of the rest at its time."""
+        log, dispatched = self.log, []
+        for at, n in zip(times, needs):
+            if n.outcome == HEAR_AND_TREAT:
+                log.finish(n.pid, End.HEAR_AND_TREAT, at)
+            else:
+                dispatched.append((self.call(n), at))
+        launch(self.env, dispatched)
 
+    def deteriorations(self, times: list[float], needs: list[Need]) -> None:
+        """Patients deteriorating at home call 999 (category 2 at least) and are conveyed."""
+        launch(self.env, ((self.call(n._replace(outcome=CONVEY, category=min(n.category, 2), urc_suitable=False)), at)
+                          for at, n in zip(times, needs)))
 
-def call(hs: HealthSystem, n: Need):
-    env, log, pid, fleet = hs.env, hs.log, n.pid, hs.fleet
-    wait = fleet.request(n.category)
-    if wait:
-        yield wait
-    speedup = hs.cfg.ambulance.blue_light_speedup
-    yield env.timeout(n.d_mobilise + hs.routes.station_minutes[n.locality] / speedup + n.d_scene)
-    log.t_response[pid] = env.now
-    if n.outcome == SEE_AND_TREAT or (n.urc_suitable and community.urgent_response(hs, n)):
-        yield env.timeout(n.d_on_scene)
-        fleet.release()
-        log.finish(pid, End.SEE_AND_TREAT if n.outcome == SEE_AND_TREAT else End.URGENT_COMMUNITY_RESPONSE,
-                   env.now)
-        return
-    site = hs.routes.ed_site[n.locality]
-    drive = hs.geo.travel[n.locality][site] / speedup
-    log.conveyance_minutes[pid] = drive
-    yield env.timeout(n.d_on_scene + drive)  # treat, then convey
-    ed = hs.eds[site]
-    log.ed_site[pid] = site
-    log.t_ed_arrival[pid] = env.now
-    # the crew waits with the patient for a cubicle (the handover delay), or hands over into
-    # corridor care when released to respond
-    has_cubicle = yield from find_cubicle(hs, ed, n, hs.cfg.ambulance.handover_release_minutes)
-    yield env.timeout(n.d_handover)
-    log.t_handover[pid] = env.now
-    env.timeout(n.d_clear).callbacks.append(lambda _e: fleet.release())
-    yield from attend(hs, n, ed, has_cubicle=has_cubicle)
+    def call(self, n: Need):
+        env, log, pid, fleet, cfg = self.env, self.log, n.pid, self.fleet, self.cfg
+        wait = fleet.request(n.category)
+        if wait:
+            yield wait
+        speedup = cfg.blue_light_speedup
+        yield env.timeout(n.d_mobilise + self.router.station_minutes[n.locality] / speedup + n.d_scene)
+        log.t_response[pid] = env.now
+        if n.outcome == SEE_AND_TREAT or (n.urc_suitable and self.community.urgent_response(n)):
+            yield env.timeout(n.d_on_scene)
+            fleet.release()
+            log.finish(pid, End.SEE_AND_TREAT if n.outcome == SEE_AND_TREAT else End.URGENT_COMMUNITY_RESPONSE,
+                       env.now)
+            return
+        site = self.router.ed_site[n.locality]
+        drive = self.geo.travel[n.locality][site] / speedup
+        log.conveyance_minutes[pid] = drive
+        yield env.timeout(n.d_on_scene + drive)  # treat, then convey
+        care = self.emergency_care
+        ed = care.eds[site]
+        log.ed_site[pid] = site
+        log.t_ed_arrival[pid] = env.now
+        # the crew waits with the patient for a cubicle (the handover delay), or hands over into
+        # corridor care when released to respond
+        has_cubicle = yield from care.find_cubicle(ed, n, cfg.handover_release_minutes)
+        yield env.timeout(n.d_handover)
+        log.t_handover[pid] = env.now
+        env.timeout(n.d_clear).callbacks.append(lambda _e: fleet.release())
+        yield from care.attend(n, ed, has_cubicle=has_cubicle)
 
-
-def deteriorated(hs: HealthSystem, n: Need, at: float):
-    """A patient deteriorating at home calls 999 (category 2 at least) and is conveyed."""
-    return call(hs, n._replace(outcome=CONVEY, category=min(n.category, 2), urc_suitable=False)), at
+    def census_rows(self, day: int) -> list[tuple]:
+        f = self.fleet
+        return [(day, "ambulances", "ics", f.count, f.capacity, f.queue_length, 0)]

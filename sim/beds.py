@@ -1,13 +1,17 @@
-"""Acute (general and acute) beds: emergency stays, elective admissions and the daily census.
+"""Acute (general and acute) beds: emergency stays, direct and elective admissions, escalation.
 
 An emergency admission stays for its clinical length of stay (drawn at arrival by acuity and
 frailty; a share go home the same day), then, once medically fit, leaves by its discharge pathway
-(``discharge.leave``), keeping the bed while the next service is full. Overnight stays become fit
+(``Discharge.leave``), keeping the bed while the next service is full. Overnight stays become fit
 at the ward's discharge hour (``discharge.fit_hour``), as discharges cluster in the day.
 
-Electives are booked for admission at ``beds.elective_admission_hour``, into ring-fenced elective
-beds first, then general beds; if none is free then (after any beds held back for emergencies),
-the operation is cancelled on the day (cancelled patients are counted, not rebooked).
+Electives are booked for admission at ``beds.elective_admission_hour`` on elective days, split
+between sites by their beds, into ring-fenced elective beds first, then general beds; if none is
+free then (after any beds held back for emergencies), the operation is cancelled on the day
+(cancelled patients are counted, not rebooked).
+
+Every midnight each site checks its beds: while patients queue for a bed it opens escalation beds,
+and closes them (as their patients leave) once nobody waits and occupancy is back under the base.
 """
 
 from __future__ import annotations
@@ -16,14 +20,22 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim import discharge
 from sim.calendar import MINUTES_PER_DAY, MINUTES_PER_HOUR
 from sim.capacity import Capacity
-from sim.journeys import End, Entry
+from sim.config.system import ProfileConfig
+from sim.journeys import End, Entry, JourneyLog
+from sim.needs import Need
+from sim.population import ArrivalStream, day_counts
+from sim.process import launch
 
 if TYPE_CHECKING:
-    from sim.model import HealthSystem
-    from sim.needs import Need
+    from sim.calendar import Calendar
+    from sim.config.system import Config
+    from sim.discharge import Discharge
+    from sim.population import Cells
+    from sim.process import Environment
+    from sim.routing import Router
+    from sim.streams import Streams
 
 
 class Ward:
@@ -73,64 +85,114 @@ def next_hour(t: float, hour: float) -> float:
     return at if at >= t else at + MINUTES_PER_DAY
 
 
-def emergency_stay(hs: HealthSystem, n: Need, ward: Ward):
-    env, log, pid = hs.env, hs.log, n.pid
-    log.bed_site[pid] = ward.site
-    log.t_bed[pid] = env.now
-    fit = env.now + n.d_los * ward.los_multiplier
-    if not n.zero_day:
-        fit = next_hour(fit, hs.cfg.discharge.fit_hour)
-    yield env.timeout(fit - env.now)
-    log.t_fit[pid] = env.now
-    yield from discharge.leave(hs, n, ward)
+class AcuteBeds:
+    """The acute beds of every hospital site, and the stays in them."""
 
+    def __init__(self, env: Environment, config: Config, log: JourneyLog, router: Router, discharge: Discharge,
+                 cells: Cells, calendar: Calendar, streams: Streams):
+        self.env, self.cfg, self.log, self.router, self.discharge = env, config.beds, log, router, discharge
+        self.fit_hour = config.discharge.fit_hour
+        self.streams = streams
+        self.wards: dict[int, Ward] = {i: Ward(env, i, name, site.beds, site.elective_beds)
+                                       for i, (name, site) in enumerate(config.sites.items()) if site.beds > 0}
+        elective_days = self.cfg.elective_days
+        week = [7 / len(elective_days) if d in elective_days else 0.0 for d in range(7)] if elective_days else [0.0] * 7
+        demand = config.demand
+        self.electives = ArrivalStream(cells, demand.elective_admissions_per_1000,
+                                       ProfileConfig(day_of_week=week if any(week) else [1.0] * 7),
+                                       calendar, demand.growth_per_year)
+        self.elective_days = set(elective_days)
+        self.calendar = calendar
 
-def direct(hs: HealthSystem, n: Need, at: float):
-    """The process of a GP's direct admission arriving at ``at`` (for the day driver)."""
-    return direct_admission(hs, n), at
+    # --- emergency stays -------------------------------------------------------------------------
 
-
-def direct_admission(hs: HealthSystem, n: Need):
-    """A patient their GP sends straight to the nearest hospital's acute medical unit."""
-    log, pid = hs.log, n.pid
-    ward = hs.wards[hs.routes.ward_for_locality[n.locality]]
-    log.admitted[pid] = True
-    wait = ward.beds.request()
-    if wait:
-        yield wait
-    yield from emergency_stay(hs, n, ward)
-
-
-def admit_electives(hs: HealthSystem, ward: Ward, rng: np.random.Generator, count: int) -> None:
-    """Admit today's booked electives at this site while beds are free; cancel the rest."""
-    if count == 0:
-        return
-    env, log = hs.env, hs.log
-    cfg = hs.cfg.beds
-    ids = log.new_block(count)
-    los = cfg.elective_los_days.ppf(rng.random(count)) * MINUTES_PER_DAY
-    log.entry[ids] = Entry.ELECTIVE
-    log.t_arrival[ids] = env.now
-    log.bed_site[ids] = ward.site
-    for pid, stay in zip(ids.tolist(), los.tolist()):
-        if ward.elective_beds.free > 0:
-            pool = ward.elective_beds
-        elif ward.beds.free > cfg.elective_bed_reserve:
-            pool = ward.beds
-        else:
-            ward.elective_cancelled += 1
-            log.finish(pid, End.ELECTIVE_CANCELLED, env.now)
-            continue
-        ward.elective_admitted += 1
-        log.admitted[pid] = True
+    def emergency_stay(self, n: Need, ward: Ward):
+        env, log, pid = self.env, self.log, n.pid
+        log.bed_site[pid] = ward.site
         log.t_bed[pid] = env.now
-        pool.request()  # free, so granted at once
-        env.timeout(stay).callbacks.append(lambda _e, p=pid, q=pool: _elective_discharge(hs, ward, p, q))
+        fit = env.now + n.d_los * ward.los_multiplier
+        if not n.zero_day:
+            fit = next_hour(fit, self.fit_hour)
+        yield env.timeout(fit - env.now)
+        log.t_fit[pid] = env.now
+        yield from self.discharge.leave(n, ward)
 
+    def direct_admissions(self, times: list[float], needs: list[Need]) -> None:
+        """Patients their GP sends straight to the nearest hospital's acute medical unit."""
+        launch(self.env, ((self.direct_admission(n), at) for at, n in zip(times, needs)))
 
-def _elective_discharge(hs: HealthSystem, ward: Ward, pid: int, pool: Capacity) -> None:
-    env, log = hs.env, hs.log
-    ward.vacate(hs.cfg.beds.turnaround_hours.mean() * MINUTES_PER_HOUR, pool)
-    log.t_fit[pid] = log.t_discharge[pid] = env.now
-    log.pathway[pid] = 0
-    log.finish(pid, End.DISCHARGED_P0, env.now)
+    def direct_admission(self, n: Need):
+        log, pid = self.log, n.pid
+        ward = self.wards[self.router.ward_for_locality[n.locality]]
+        log.admitted[pid] = True
+        wait = ward.beds.request()
+        if wait:
+            yield wait
+        yield from self.emergency_stay(n, ward)
+
+    # --- the midnight check ------------------------------------------------------------------------
+
+    def midnight_check(self) -> None:
+        """Open or close each site's escalation beds (OPEL)."""
+        cfg = self.cfg
+        for ward in self.wards.values():
+            ward.escalate(int(round(ward.base_beds * cfg.escalation_share)), cfg.escalation_trigger)
+
+    def census_rows(self, day: int) -> list[tuple]:
+        rows = []
+        for ward in self.wards.values():
+            b, e = ward.beds, ward.elective_beds
+            rows.append((day, "acute_beds", ward.name, b.count + e.count, b.capacity + e.capacity, b.queue_length,
+                         ward.delayed))
+        return rows
+
+    # --- electives ---------------------------------------------------------------------------------
+
+    def book_electives(self, day: int) -> None:
+        """Today's elective admissions, split between sites by their beds, admitted at the admission hour."""
+        if self.calendar.weekday(day) not in self.elective_days or not self.wards:
+            return
+        rng = self.streams["electives"]
+        total = int(day_counts(self.electives, day, rng).sum())
+        wards = list(self.wards.values())
+        beds = np.array([w.beds.capacity + w.elective_beds.capacity for w in wards], dtype=float)
+        if beds.sum() <= 0:
+            return
+        split = rng.multinomial(total, beds / beds.sum())
+        at = day * MINUTES_PER_DAY + self.cfg.elective_admission_hour * 60.0
+        for ward, count in zip(wards, split.tolist()):
+            if count:
+                self.env.timeout(at - self.env.now).callbacks.append(
+                    lambda _e, w=ward, c=count: self.admit_electives(w, c))
+
+    def admit_electives(self, ward: Ward, count: int) -> None:
+        """Admit today's booked electives at this site while beds are free; cancel the rest."""
+        if count == 0:
+            return
+        env, log, cfg = self.env, self.log, self.cfg
+        ids = log.new_block(count)
+        los = cfg.elective_los_days.ppf(self.streams["electives.stay"].random(count)) * MINUTES_PER_DAY
+        log.entry[ids] = Entry.ELECTIVE
+        log.t_arrival[ids] = env.now
+        log.bed_site[ids] = ward.site
+        for pid, stay in zip(ids.tolist(), los.tolist()):
+            if ward.elective_beds.free > 0:
+                pool = ward.elective_beds
+            elif ward.beds.free > cfg.elective_bed_reserve:
+                pool = ward.beds
+            else:
+                ward.elective_cancelled += 1
+                log.finish(pid, End.ELECTIVE_CANCELLED, env.now)
+                continue
+            ward.elective_admitted += 1
+            log.admitted[pid] = True
+            log.t_bed[pid] = env.now
+            pool.request()  # free, so granted at once
+            env.timeout(stay).callbacks.append(lambda _e, p=pid, q=pool: self._elective_discharge(ward, p, q))
+
+    def _elective_discharge(self, ward: Ward, pid: int, pool: Capacity) -> None:
+        env, log = self.env, self.log
+        ward.vacate(self.cfg.turnaround_hours.mean() * MINUTES_PER_HOUR, pool)
+        log.t_fit[pid] = log.t_discharge[pid] = env.now
+        log.pathway[pid] = 0
+        log.finish(pid, End.DISCHARGED_P0, env.now)

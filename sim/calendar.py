@@ -15,6 +15,7 @@ from sim.config.system import RunConfig
 MINUTES_PER_DAY = 1440
 MINUTES_PER_HOUR = 60
 DAYS_PER_YEAR = 365.25
+WEEKS_PER_YEAR = DAYS_PER_YEAR / 7
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

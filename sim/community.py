@@ -20,21 +20,26 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sim.capacity import Capacity
-from sim.discharge import consider_readmission
-from sim.journeys import End
+from sim.journeys import End, JourneyLog
+from sim.needs import Need
 
 if TYPE_CHECKING:
     from sim.config.system import CommunityConfig
-    from sim.model import HealthSystem
-    from sim.needs import Need
+    from sim.discharge import Discharge, Returns
+    from sim.process import Environment
 
 
 class CommunityServices:
-    """The community provider's capacities."""
+    """The community provider's capacities, and the patients they take instead of a hospital.
 
-    def __init__(self, env, cfg: CommunityConfig):
+    ``discharge`` (set when the services are connected) judges the readmission risk of a patient
+    who completes a virtual ward stay, as for any discharge."""
+
+    def __init__(self, env: Environment, cfg: CommunityConfig, log: JourneyLog, returns: Returns):
+        self.env, self.cfg, self.log, self.returns = env, cfg, log, returns
+        self.discharge: Discharge | None = None
         self.virtual_ward = Capacity(env, cfg.virtual_ward_beds)
-        self.urgent_response = Capacity(env, cfg.urgent_response_caseload)
+        self.urgent_response_team = Capacity(env, cfg.urgent_response_caseload)
         self.intermediate_care = Capacity(env, cfg.intermediate_care_beds)
         self.reablement = Capacity(env, cfg.reablement_caseload)
         self.diverted = 0
@@ -45,51 +50,51 @@ class CommunityServices:
     def capacities(self) -> dict[str, Capacity]:
         return {
             "virtual_ward": self.virtual_ward,
-            "urgent_community_response": self.urgent_response,
+            "urgent_community_response": self.urgent_response_team,
             "intermediate_care": self.intermediate_care,
             "reablement": self.reablement,
         }
 
+    def census_rows(self, day: int) -> list[tuple]:
+        return [(day, name, "ics", c.count, c.capacity, c.queue_length, 0) for name, c in self.capacities().items()]
 
-def urgent_response(hs: HealthSystem, n: Need) -> bool:
-    """Hand the patient to the urgent community response team if it has room now."""
-    team = hs.community.urgent_response
-    if team.free <= 0:
-        return False
-    team.request()  # free, so granted at once
-    hs.env.timeout(n.d_urc).callbacks.append(lambda _e: team.release())
-    hs.community.urgent_responses += 1
-    return True
+    def urgent_response(self, n: Need) -> bool:
+        """Hand the patient to the urgent community response team if it has room now."""
+        team = self.urgent_response_team
+        if team.free <= 0:
+            return False
+        team.request()  # free, so granted at once
+        self.env.timeout(n.d_urc).callbacks.append(lambda _e: team.release())
+        self.urgent_responses += 1
+        return True
 
+    def divert(self, n: Need) -> bool:
+        """Apply the diversion policy to a decision to admit: True if the patient goes to a virtual ward."""
+        if n.u_divert >= self.cfg.admission_diversion_share:
+            return False
+        if n.recognised_unsuitable:  # the clinician sees this patient needs hospital after all
+            self.recognised_unsuitable += 1
+            return False
+        if self.virtual_ward.free <= 0:
+            self.diversion_refused += 1
+            return False
+        self.diverted += 1
+        self.log.diverted[n.pid] = True
+        return True
 
-def divert(hs: HealthSystem, n: Need) -> bool:
-    """Apply the diversion policy to a decision to admit: True if the patient goes to a virtual ward."""
-    if n.u_divert >= hs.cfg.community.admission_diversion_share:
-        return False
-    if n.recognised_unsuitable:  # the clinician sees this patient needs hospital after all
-        hs.community.recognised_unsuitable += 1
-        return False
-    if hs.community.virtual_ward.free <= 0:
-        hs.community.diversion_refused += 1
-        return False
-    hs.community.diverted += 1
-    hs.log.diverted[n.pid] = True
-    return True
-
-
-def virtual_ward_stay(hs: HealthSystem, n: Need):
-    env, log, pid = hs.env, hs.log, n.pid
-    ward = hs.community.virtual_ward
-    ward.request()  # divert() checked that a bed is free
-    if n.deteriorates and n.d_deteriorate < n.d_virtual_ward:
-        yield env.timeout(n.d_deteriorate)
+    def virtual_ward_stay(self, n: Need):
+        env, log, pid = self.env, self.log, n.pid
+        ward = self.virtual_ward
+        ward.request()  # divert() checked that a bed is free
+        if n.deteriorates and n.d_deteriorate < n.d_virtual_ward:
+            yield env.timeout(n.d_deteriorate)
+            ward.release()
+            log.finish(pid, End.VIRTUAL_WARD_DETERIORATED, env.now)
+            self.returns.book_return(env.now, n, deteriorated=True)
+            return
+        yield env.timeout(n.d_virtual_ward)
         ward.release()
-        log.finish(pid, End.VIRTUAL_WARD_DETERIORATED, env.now)
-        hs.book_return(env.now, n, deteriorated=True)
-        return
-    yield env.timeout(n.d_virtual_ward)
-    ward.release()
-    log.pathway[pid] = 0
-    log.t_discharge[pid] = env.now
-    log.finish(pid, End.VIRTUAL_WARD_COMPLETED, env.now)
-    consider_readmission(hs, n._replace(pathway=0), adequate=True)
+        log.pathway[pid] = 0
+        log.t_discharge[pid] = env.now
+        log.finish(pid, End.VIRTUAL_WARD_COMPLETED, env.now)
+        self.discharge.consider_readmission(n._replace(pathway=0), adequate=True)

@@ -15,58 +15,78 @@ without the care they needed, and carries a higher risk of readmission.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from sim.journeys import End
+from sim.journeys import End, JourneyLog
+from sim.needs import Need
 
 if TYPE_CHECKING:
     from sim.beds import Ward
-    from sim.model import HealthSystem
-    from sim.needs import Need
+    from sim.capacity import Capacity
+    from sim.community import CommunityServices
+    from sim.config.system import DischargeConfig
+    from sim.process import Environment
+    from sim.social_care import SocialCare
 
 _ENDS = (End.DISCHARGED_P0, End.DISCHARGED_P1, End.DISCHARGED_P2, End.DISCHARGED_P3)
+_PATHWAY_NAMES = ("P0", "P1", "P2", "P3")
 
 
-def next_service(hs: HealthSystem, n: Need):
-    """The capacity the patient's pathway needs, or None when they need none or get none."""
-    if n.pathway == 0:
-        return None
-    if n.pathway == 2:
-        return hs.community.intermediate_care
-    if n.pathway == 1 and n.p1_reablement:
-        return hs.community.reablement
-    if not (n.self_funder or hs.social_care.eligible(n.u_need)):
-        return None  # unmet need: home without the care package or placement
-    return hs.social_care.home_care if n.pathway == 1 else hs.social_care.care_homes
+class Returns(Protocol):
+    """Where a patient who will come back is booked (``sim.arrivals.Arrivals``)."""
+
+    def book_return(self, at: float, need: Need, deteriorated: bool) -> None: ...
 
 
-def leave(hs: HealthSystem, n: Need, ward: Ward):
-    """Leave the acute bed by the patient's pathway; a fit patient waits in the bed (delayed)."""
-    env, log, pid = hs.env, hs.log, n.pid
-    log.pathway[pid] = n.pathway
-    service = next_service(hs, n)
-    adequate = service is not None or n.pathway == 0
-    if n.pathway != 0:
-        ward.delayed += 1
-        yield env.timeout(n.d_arrange)  # assessment and arranging care
-        if service is not None:
-            wait = service.request()
-            if wait:
-                yield wait
-            env.timeout(n.d_after).callbacks.append(lambda _e: service.release())
-        ward.delayed -= 1
-    ward.vacate(n.d_turnaround)
-    log.care_adequate[pid] = adequate
-    log.t_discharge[pid] = env.now
-    log.finish(pid, _ENDS[n.pathway], env.now)
-    consider_readmission(hs, n, adequate)
+class Discharge:
+    """The way out of hospital, and whether the patient comes back within 30 days."""
 
+    def __init__(self, env: Environment, cfg: DischargeConfig, log: JourneyLog, community: CommunityServices,
+                 social_care: SocialCare, returns: Returns):
+        self.env, self.cfg, self.log = env, cfg, log
+        self.community = community
+        self.social_care = social_care
+        self.returns = returns
 
-def consider_readmission(hs: HealthSystem, n: Need, adequate: bool) -> None:
-    """Book the patient's return to A&E within 30 days if their drawn risk says so."""
-    cfg = hs.cfg.discharge
-    p = cfg.readmission_probability[("P0", "P1", "P2", "P3")[n.pathway]]
-    if not adequate:
-        p = min(1.0, p * cfg.inadequate_care_readmission_multiplier)
-    if n.u_readmit < p:
-        hs.book_return(hs.env.now + n.d_readmit, n, deteriorated=False)
+    def next_service(self, n: Need) -> Capacity | None:
+        """The capacity the patient's pathway needs, or None when they need none or get none."""
+        if n.pathway == 0:
+            return None
+        if n.pathway == 2:
+            return self.community.intermediate_care
+        if n.pathway == 1 and n.p1_reablement:
+            return self.community.reablement
+        sc = self.social_care
+        if not (n.self_funder or sc.eligible(n.u_need)):
+            return None  # unmet need: home without the care package or placement
+        return sc.home_care if n.pathway == 1 else sc.care_homes
+
+    def leave(self, n: Need, ward: Ward):
+        """Leave the acute bed by the patient's pathway; a fit patient waits in the bed (delayed)."""
+        env, log, pid = self.env, self.log, n.pid
+        log.pathway[pid] = n.pathway
+        service = self.next_service(n)
+        adequate = service is not None or n.pathway == 0
+        if n.pathway != 0:
+            ward.delayed += 1
+            yield env.timeout(n.d_arrange)  # assessment and arranging care
+            if service is not None:
+                wait = service.request()
+                if wait:
+                    yield wait
+                env.timeout(n.d_after).callbacks.append(lambda _e: service.release())
+            ward.delayed -= 1
+        ward.vacate(n.d_turnaround)
+        log.care_adequate[pid] = adequate
+        log.t_discharge[pid] = env.now
+        log.finish(pid, _ENDS[n.pathway], env.now)
+        self.consider_readmission(n, adequate)
+
+    def consider_readmission(self, n: Need, adequate: bool) -> None:
+        """Book the patient's return to A&E within 30 days if their drawn risk says so."""
+        cfg = self.cfg
+        p = cfg.readmission_probability[_PATHWAY_NAMES[n.pathway]]
+        if not adequate:
+            p = min(1.0, p * cfg.inadequate_care_readmission_multiplier)
+        if n.u_readmit < p:
+            self.returns.book_return(self.env.now + n.d_readmit, n, deteriorated=False)

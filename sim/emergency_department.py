@@ -6,20 +6,27 @@ majors/resus cubicles. Ambulance patients and walk-ins of triage category up to
 free (the handover delay). A patient the clinician decides to admit keeps the cubicle until a bed
 is found (the trolley wait): full wards block A&E, which blocks ambulances. Low-acuity walk-ins
 are seen without a cubicle; at a site with an urgent care centre they are streamed there.
+Clinicians on duty follow the hour-of-day rota.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sim import beds, community
+import numpy as np
+
 from sim.capacity import Capacity
-from sim.journeys import End
-from sim.process import first_of
+from sim.journeys import End, JourneyLog
+from sim.needs import Need
+from sim.process import first_of, launch
 
 if TYPE_CHECKING:
-    from sim.model import HealthSystem
-    from sim.needs import Need
+    from sim.beds import AcuteBeds
+    from sim.community import CommunityServices
+    from sim.config.system import Config
+    from sim.geography import Geography
+    from sim.process import Environment
+    from sim.routing import Router
 
 
 class EmergencyDepartment:
@@ -45,104 +52,153 @@ class UrgentCareCentre:
         self.clinicians = Capacity(env, clinicians, priority=True)
 
 
-def walk_in(hs: HealthSystem, n: Need, at: float):
-    """Where a patient arriving on foot at ``at`` goes, and when their process starts.
+class EmergencyCare:
+    """Every A&E and urgent care centre of the system, and the journeys through them."""
 
-    A minor case goes to the nearest open urgent care centre or A&E (streamed to the urgent care
-    centre at a site with both); anyone else to the nearest open type 1 A&E. Triage nurses are
-    not a constrained resource here, so an A&E patient's process starts when triage ends."""
-    if n.acuity > hs.cfg.ae.majors_acuity_max:
-        site = hs.routes.minors_site[n.locality]
-        ucc = hs.uccs.get(site)
-        if ucc is not None and ucc.is_open:
-            return attend_ucc(hs, n, ucc, at), at
-    else:
-        site = hs.routes.ed_site[n.locality]
-    return attend(hs, n, hs.eds[site], arrived=at), at + n.d_triage
+    def __init__(self, env: Environment, config: Config, log: JourneyLog, router: Router, geo: Geography,
+                 community: CommunityServices, beds: AcuteBeds):
+        self.env, self.cfg, self.log, self.router, self.geo = env, config.ae, log, router, geo
+        self.community = community
+        self.beds = beds
+        self.eds: dict[int, EmergencyDepartment] = {}
+        self.uccs: dict[int, UrgentCareCentre] = {}
+        for i, (name, site) in enumerate(config.sites.items()):
+            if site.emergency_department:
+                ed = site.emergency_department
+                self.eds[i] = EmergencyDepartment(env, i, name, ed.clinicians, ed.cubicles, ed.open)
+            if site.urgent_care_centre:
+                ucc = site.urgent_care_centre
+                self.uccs[i] = UrgentCareCentre(env, i, name, ucc.clinicians, ucc.open)
 
+    def open_sites(self, n_sites: int) -> tuple[np.ndarray, np.ndarray]:
+        """Open type 1 A&Es, and open A&Es or urgent care centres, as boolean arrays by site."""
+        ed_open = np.zeros(n_sites, bool)
+        minors_open = np.zeros(n_sites, bool)
+        for i, ed in self.eds.items():
+            ed_open[i] = ed.is_open
+            minors_open[i] |= ed.is_open
+        for i, ucc in self.uccs.items():
+            minors_open[i] |= ucc.is_open
+        return ed_open, minors_open
 
-def attend_ucc(hs: HealthSystem, n: Need, ucc: UrgentCareCentre, arrived: float):
-    env, log, pid = hs.env, hs.log, n.pid
-    log.ucc_site[pid] = ucc.site
-    log.t_ed_arrival[pid] = arrived
-    log.travel_minutes[pid] = hs.geo.travel[n.locality][ucc.site]
-    wait = ucc.clinicians.request(n.acuity)
-    if wait:
-        yield wait
-    log.t_seen[pid] = env.now
-    yield env.timeout(n.d_assess_ucc)
-    ucc.clinicians.release()
-    log.t_decision[pid] = env.now
-    if not n.ucc_transfer:
-        log.t_ed_departure[pid] = env.now
-        log.finish(pid, End.UCC_DISCHARGED, env.now)
-        return
-    site = hs.routes.ed_from_site[ucc.site]
-    yield env.timeout(hs.geo.site_travel[ucc.site][site] + n.d_triage)
-    log.t_seen[pid] = log.t_decision[pid] = log.t_ed_departure[pid] = float("nan")
-    yield from attend(hs, n, hs.eds[site], arrived=env.now - n.d_triage)
+    def rota(self):
+        """Clinicians on duty follow the hour-of-day rota (a leaving clinician finishes their patient)."""
+        rota = np.asarray(self.cfg.clinician_rota, float)
+        rota = rota / rota.mean()
+        units = [*self.eds.values(), *self.uccs.values()]
+        hour = 0
+        while True:
+            for unit in units:
+                unit.clinicians.set_capacity(max(int(round(unit.rostered * rota[hour % 24])), 1 if unit.rostered else 0))
+            hour += 1
+            yield self.env.timeout(60.0)
 
+    def walk_ins(self, times: list[float], needs: list[Need]) -> None:
+        """Patients arriving on foot (or by car) at their times."""
+        launch(self.env, (self.walk_in(n, at) for at, n in zip(times, needs)))
 
-def find_cubicle(hs: HealthSystem, ed: EmergencyDepartment, n: Need, limit: float | None):
-    """Wait for a cubicle, in triage order; after ``limit`` minutes give up and be cared for in
-    the corridor (returns False). A cubicle granted later to someone already in the corridor is
-    passed straight on to the next patient."""
-    wait = ed.cubicles.request(n.acuity)
-    if wait is None:
-        return True
-    if limit is None:
-        yield wait
-        return True
-    yield first_of(hs.env, wait, hs.env.timeout(limit))
-    if wait.triggered:
-        return True
-    wait.callbacks.append(lambda _e: ed.cubicles.release())
-    hs.log.corridor[n.pid] = True
-    return False
+    def walk_in(self, n: Need, at: float):
+        """Where a patient arriving on foot at ``at`` goes, and when their journey starts.
 
+        A minor case goes to the nearest open urgent care centre or A&E (streamed to the urgent care
+        centre at a site with both); anyone else to the nearest open type 1 A&E. Triage nurses are
+        not a constrained resource here, so an A&E patient's journey starts when triage ends."""
+        router = self.router
+        if n.acuity > self.cfg.majors_acuity_max:
+            site = router.minors_site[n.locality]
+            ucc = self.uccs.get(site)
+            if ucc is not None and ucc.is_open:
+                return self.attend_ucc(n, ucc, at), at
+        else:
+            site = router.ed_site[n.locality]
+        return self.attend(n, self.eds[site], arrived=at), at + n.d_triage
 
-def attend(hs: HealthSystem, n: Need, ed: EmergencyDepartment, arrived: float | None = None,
-           has_cubicle: bool = False):
-    """Assessment, results and the decision to discharge, refer or admit, at a type 1 A&E.
-
-    A walk-in starts here once triaged, having ``arrived`` earlier; an ambulance patient arrives
-    with the cubicle its crew waited for (``has_cubicle``), their arrival already logged."""
-    env, log, pid = hs.env, hs.log, n.pid
-    if arrived is not None:
-        log.ed_site[pid] = ed.site
+    def attend_ucc(self, n: Need, ucc: UrgentCareCentre, arrived: float):
+        env, log, pid = self.env, self.log, n.pid
+        log.ucc_site[pid] = ucc.site
         log.t_ed_arrival[pid] = arrived
-        log.travel_minutes[pid] = hs.geo.travel[n.locality][ed.site]
-        if n.acuity <= hs.cfg.ae.majors_acuity_max:
-            has_cubicle = yield from find_cubicle(hs, ed, n, hs.cfg.ae.corridor_care_after_minutes)
-    wait = ed.clinicians.request(n.acuity)
-    if wait:
-        yield wait
-    log.t_seen[pid] = env.now
-    yield env.timeout(n.d_assess)
-    ed.clinicians.release()
-    yield env.timeout(n.d_results)
-    log.t_decision[pid] = env.now
+        log.travel_minutes[pid] = self.geo.travel[n.locality][ucc.site]
+        wait = ucc.clinicians.request(n.acuity)
+        if wait:
+            yield wait
+        log.t_seen[pid] = env.now
+        yield env.timeout(n.d_assess_ucc)
+        ucc.clinicians.release()
+        log.t_decision[pid] = env.now
+        if not n.ucc_transfer:
+            log.t_ed_departure[pid] = env.now
+            log.finish(pid, End.UCC_DISCHARGED, env.now)
+            return
+        site = self.router.ed_from_site[ucc.site]
+        yield env.timeout(self.geo.site_travel[ucc.site][site] + n.d_triage)
+        log.t_seen[pid] = log.t_decision[pid] = log.t_ed_departure[pid] = float("nan")
+        yield from self.attend(n, self.eds[site], arrived=env.now - n.d_triage)
 
-    if not n.admit:
+    def find_cubicle(self, ed: EmergencyDepartment, n: Need, limit: float | None):
+        """Wait for a cubicle, in triage order; after ``limit`` minutes give up and be cared for in
+        the corridor (returns False). A cubicle granted later to someone already in the corridor is
+        passed straight on to the next patient."""
+        wait = ed.cubicles.request(n.acuity)
+        if wait is None:
+            return True
+        if limit is None:
+            yield wait
+            return True
+        yield first_of(self.env, wait, self.env.timeout(limit))
+        if wait.triggered:
+            return True
+        wait.callbacks.append(lambda _e: ed.cubicles.release())
+        self.log.corridor[n.pid] = True
+        return False
+
+    def attend(self, n: Need, ed: EmergencyDepartment, arrived: float | None = None, has_cubicle: bool = False):
+        """Assessment, results and the decision to discharge, refer or admit, at a type 1 A&E.
+
+        A walk-in starts here once triaged, having ``arrived`` earlier; an ambulance patient arrives
+        with the cubicle its crew waited for (``has_cubicle``), their arrival already logged."""
+        env, log, pid, cfg = self.env, self.log, n.pid, self.cfg
+        if arrived is not None:
+            log.ed_site[pid] = ed.site
+            log.t_ed_arrival[pid] = arrived
+            log.travel_minutes[pid] = self.geo.travel[n.locality][ed.site]
+            if n.acuity <= cfg.majors_acuity_max:
+                has_cubicle = yield from self.find_cubicle(ed, n, cfg.corridor_care_after_minutes)
+        wait = ed.clinicians.request(n.acuity)
+        if wait:
+            yield wait
+        log.t_seen[pid] = env.now
+        yield env.timeout(n.d_assess)
+        ed.clinicians.release()
+        yield env.timeout(n.d_results)
+        log.t_decision[pid] = env.now
+
+        if not n.admit:
+            if has_cubicle:
+                ed.cubicles.release()
+            log.t_ed_departure[pid] = env.now
+            log.finish(pid, End.ED_REFERRED_COMMUNITY if n.refer_community else End.ED_DISCHARGED, env.now)
+            return
+
+        log.admitted[pid] = True
+        if self.community.divert(n):
+            if has_cubicle:
+                ed.cubicles.release()
+            log.t_ed_departure[pid] = env.now
+            yield from self.community.virtual_ward_stay(n)
+            return
+
+        ward = self.beds.wards[self.router.bed_site[ed.site]]
+        wait = ward.beds.request()
+        if wait:
+            yield wait  # the trolley wait
         if has_cubicle:
             ed.cubicles.release()
         log.t_ed_departure[pid] = env.now
-        log.finish(pid, End.ED_REFERRED_COMMUNITY if n.refer_community else End.ED_DISCHARGED, env.now)
-        return
+        yield from self.beds.emergency_stay(n, ward)
 
-    log.admitted[pid] = True
-    if community.divert(hs, n):
-        if has_cubicle:
-            ed.cubicles.release()
-        log.t_ed_departure[pid] = env.now
-        yield from community.virtual_ward_stay(hs, n)
-        return
-
-    ward = hs.wards[hs.routes.bed_site[ed.site]]
-    wait = ward.beds.request()
-    if wait:
-        yield wait  # the trolley wait
-    if has_cubicle:
-        ed.cubicles.release()
-    log.t_ed_departure[pid] = env.now
-    yield from beds.emergency_stay(hs, n, ward)
+    def census_rows(self, day: int) -> list[tuple]:
+        rows = []
+        for ed in self.eds.values():
+            c = ed.cubicles
+            rows.append((day, "ae_cubicles", ed.name, c.count, c.capacity, c.queue_length, 0))
+        return rows

@@ -44,6 +44,20 @@ def _mean(x) -> float:
     return float(x.mean()) if len(x) else float("nan")
 
 
+def time_in_ae(j: pd.DataFrame, end_time: float) -> tuple[pd.Series, pd.Series]:
+    """Minutes in A&E of every attendance among journeys ``j`` (a patient still there at
+    ``end_time`` counts by time so far), and whether each was at a type 1 department."""
+    at_ae = j[j.t_ed_arrival.notna()]
+    left = at_ae.t_ed_departure.fillna(end_time)
+    return left - at_ae.t_ed_arrival, at_ae.ed_site >= 0
+
+
+def four_hour_type1(j: pd.DataFrame, end_time: float) -> float:
+    """Type 1 A&E four-hour performance of journeys ``j``: the share out of A&E within 4 hours."""
+    in_ae, type1 = time_in_ae(j, end_time)
+    return _share(in_ae[type1] <= FOUR_HOURS)
+
+
 def measure(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: float, days: float,
             end_time: float) -> dict[str, float]:
     """All KPIs over one slice. ``j`` are the journeys that *started* in the slice, ``appts`` the
@@ -53,13 +67,11 @@ def measure(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: 
 
     # --- A&E -----------------------------------------------------------------------------------
     at_ae = j[j.t_ed_arrival.notna()]
-    left = at_ae.t_ed_departure.fillna(end_time)
-    in_ae = left - at_ae.t_ed_arrival
-    type1 = at_ae.ed_site >= 0
+    in_ae, type1 = time_in_ae(j, end_time)
     out["ae_attendances_per_1000"] = len(at_ae) * per_1000_year
     out["ae_type1_attendances_per_1000"] = int(type1.sum()) * per_1000_year
     out["ae_4h_all_types"] = _share(in_ae <= FOUR_HOURS)
-    out["ae_4h_type1"] = _share(in_ae[type1] <= FOUR_HOURS)
+    out["ae_4h_type1"] = four_hour_type1(j, end_time)
     out["ae_12h_from_arrival_share"] = _share(in_ae[type1] > TWELVE_HOURS)
     out["ae_type1_admitted_share"] = _share(at_ae.admitted[type1])
     out["ae_corridor_care_share"] = _share(at_ae.corridor[type1])
@@ -143,14 +155,20 @@ def mark_readmissions(j: pd.DataFrame) -> pd.DataFrame:
     return j
 
 
+def journey_months(hs) -> pd.DataFrame:
+    """The journeys so far, each with its reporting month (by when it began; -1 = warm-up)."""
+    j = mark_readmissions(hs.log.frame())
+    j["month"] = hs.calendar.month_index(j.t_arrival.to_numpy())
+    return j
+
+
 def tables_for_kpis(hs) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Journeys, GP requests and census of a run, each with its reporting month (-1 = warm-up)."""
     cal = hs.calendar
-    j = mark_readmissions(hs.log.frame())
-    j["month"] = cal.month_index(j.t_arrival.to_numpy())
+    j = journey_months(hs)
     appts = hs.primary_care.log.frame()
     appts["month"] = cal.month_index(appts.request_day.to_numpy() * MINUTES_PER_DAY)
-    census = hs.census()
+    census = hs.census.frame()
     return j, appts, census
 
 

@@ -2,70 +2,75 @@
 
 Every random attribute of a journey (triage category, whether they will be admitted, length of
 stay, discharge pathway, whether they could safely have been cared for out of hospital, whether
-they will be readmitted) is drawn here, vectorised over a day's arrivals, from the stream of the
-kind of arrival. The flows then only queue. Two consequences:
+they will be readmitted) is drawn here, vectorised over a batch of arrivals (a day's 999 calls,
+say), from the stream of the kind of arrival. The flows then only queue. Two consequences:
 
 - common random numbers: the same patient has the same needs in every scenario, so a scenario
   that adds beds or closes an A&E is compared on identical patients;
-- speed: one numpy call per attribute per day instead of one Python call per patient.
+- speed: one numpy call per attribute per batch instead of one Python call per patient.
+
+Each need is declared once, below, with ``@need``: its name, what it means, the uniform it is
+drawn from and how. The ``Need`` record, the order of its fields, the check that no two needs
+share a uniform by accident, and the table of needs in ``docs/odd.md`` (``needs_table``) all come
+from those declarations, so adding a need is one declaration (and its use in a flow).
+
+Uniforms: each batch draws a block of 32 uniforms per patient and then a block of 8, in that
+order, from its stream; a need's ``column`` numbers them 0-39 across the blocks. A new need takes
+a column no other need uses (the next free one is ``free_columns()[0]``), so that adding it never
+shifts another need's draws; when the columns run out, a new block is appended after the others.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import NamedTuple
 
 import numpy as np
 
 from sim.calendar import MINUTES_PER_DAY, MINUTES_PER_HOUR
-from sim.config import ACUITIES, PATHWAYS, Config
+from sim.config.system import ACUITIES, PATHWAYS, Config
 from sim.journeys import Entry, JourneyLog
 from sim.population import Cells
 
 # Ambulance call outcomes
 HEAR_AND_TREAT, SEE_AND_TREAT, CONVEY = 0, 1, 2
+# Uniforms drawn per patient, block by block (never change a block; append a new one)
+UNIFORM_BLOCKS = (32, 8)
+CATEGORIES = np.asarray([1, 2, 3, 4])
 
 
-class Need(NamedTuple):
-    pid: int
-    cell: int
-    locality: int
-    old: bool  # aged 65 or over
-    frail: bool
-    category: int
-    outcome: int
-    acuity: int
-    suitable: bool
-    d_triage: float
-    d_assess: float
-    d_results: float
-    d_assess_ucc: float
-    ucc_transfer: bool
-    admit: bool
-    refer_community: bool
-    u_divert: float
-    recognised_unsuitable: bool
-    deteriorates: bool
-    d_deteriorate: float
-    zero_day: bool
-    d_los: float
-    d_virtual_ward: float
-    pathway: int
-    p1_reablement: bool
-    u_need: float
-    self_funder: bool
-    d_after: float
-    d_arrange: float
-    d_turnaround: float
-    u_readmit: float
-    d_readmit: float
-    d_mobilise: float
-    d_scene: float
-    d_on_scene: float
-    d_handover: float
-    d_clear: float
-    urc_suitable: bool
-    d_urc: float
+@dataclass(frozen=True)
+class NeedSpec:
+    """One declared need: its name, meaning, Python type, uniform column and how it is drawn."""
+
+    name: str
+    meaning: str
+    type: type
+    column: int | None  # the uniform it is drawn from (None: not random, or drawn from others)
+    draw: Callable  # (batch, uniforms of its column or None) -> values for the batch
+    same_uniform_as: str | None = None  # a need that deliberately shares this one's uniform
+
+
+NEEDS: list[NeedSpec] = []
+
+
+def need(name: str, meaning: str, type: type = float, column: int | None = None, same_uniform_as: str | None = None):
+    """Declare a need (used as a decorator on the function that draws it for a batch)."""
+    def declare(draw: Callable) -> Callable:
+        NEEDS.append(NeedSpec(name, meaning, type, column, draw, same_uniform_as))
+        return draw
+    return declare
+
+
+class Batch:
+    """A batch of arrivals being given their needs: the needs drawn so far are its attributes."""
+
+    def __init__(self, maker: NeedMaker, ids: np.ndarray, t: np.ndarray, cell: np.ndarray, entry: Entry,
+                 forced_admit: bool, los_multiplier: float):
+        self.maker, self.cfg, self.ids, self.t, self.cell = maker, maker.cfg, ids, t, cell
+        self.entry, self.forced_admit, self.los_multiplier = entry, forced_admit, los_multiplier
 
 
 def _cdf(keys, shares: dict) -> np.ndarray:
@@ -73,14 +78,9 @@ def _cdf(keys, shares: dict) -> np.ndarray:
     return np.cumsum([shares[k] for k in keys])
 
 
-def _index_by_cdf(rng_u: np.ndarray, cdf: np.ndarray) -> np.ndarray:
+def _index_by_cdf(u: np.ndarray, cdf: np.ndarray) -> np.ndarray:
     """Map uniforms to the index of their key by cumulative shares (inverse CDF of a categorical)."""
-    return np.minimum(np.searchsorted(cdf, rng_u, side="right"), len(cdf) - 1)
-
-
-# A Need from one row of values, with no Python-level call per patient (what ``Need._make`` does
-# less its length check: every row has all the fields by construction).
-_need_from_row = partial(tuple.__new__, Need)
+    return np.minimum(np.searchsorted(cdf, u, side="right"), len(cdf) - 1)
 
 
 def _per_value(values: np.ndarray, dists: dict, u: np.ndarray) -> np.ndarray:
@@ -93,6 +93,263 @@ def _per_value(values: np.ndarray, dists: dict, u: np.ndarray) -> np.ndarray:
     return out
 
 
+# --- the needs, in the order of the record's fields ------------------------------------------------
+
+@need("pid", "row of the journey in the journey log", int)
+def _pid(b, _u):
+    return b.ids
+
+
+@need("cell", "population cell (locality x age band x frailty)", int)
+def _cell(b, _u):
+    return b.cell
+
+
+@need("locality", "locality the patient lives in", int)
+def _locality(b, _u):
+    return b.maker.cells.locality[b.cell]
+
+
+@need("old", "aged 65 or over", bool)
+def _old(b, _u):
+    return b.maker.cells.age[b.cell] >= 2
+
+
+@need("frail", "living with frailty", bool)
+def _frail(b, _u):
+    return b.maker.cells.frail[b.cell]
+
+
+@need("category", "ambulance call category 1-4 (used for 999 calls and deteriorations)", int, column=0)
+def _category(b, u):
+    return CATEGORIES[_index_by_cdf(u, b.maker.category_cdf)]
+
+
+@need("outcome", "999 call outcome: hear and treat, see and treat, or convey", int, column=1)
+def _outcome(b, u):
+    amb = b.cfg.ambulance
+    return np.where(u < amb.hear_and_treat_share, HEAR_AND_TREAT,
+                    np.where(u < amb.hear_and_treat_share + amb.see_and_treat_share, SEE_AND_TREAT, CONVEY))
+
+
+@need("acuity", "triage category 1 (most urgent) to 5; capped at 2 for readmissions and deteriorations", int, column=2)
+def _acuity(b, u):
+    m = b.maker
+    cdf = m.acuity_cdf_ambulance if b.entry == Entry.AMBULANCE_CALL else m.acuity_cdf_self
+    acuity = m.acuities[_index_by_cdf(u, cdf)]
+    if b.entry in (Entry.READMISSION, Entry.DETERIORATED):
+        acuity = np.minimum(acuity, 2)
+    return acuity
+
+
+@need("suitable", "latent flag: could safely have been cared for out of hospital", bool, column=3)
+def _suitable(b, u):
+    com = b.cfg.community
+    return u < np.where(b.frail, com.suitable_share_frail, com.suitable_share)
+
+
+@need("d_triage", "A&E triage (minutes)", column=4)
+def _d_triage(b, u):
+    return b.cfg.ae.triage_minutes.ppf(u)
+
+
+@need("d_assess", "clinician assessment at a type 1 A&E, by acuity (minutes)", column=5)
+def _d_assess(b, u):
+    return _per_value(b.acuity, b.cfg.ae.assessment_minutes, u)
+
+
+@need("d_results", "waiting for tests, results and specialist review before the decision, by acuity (minutes)",
+      column=30)
+def _d_results(b, u):
+    return _per_value(b.acuity, b.cfg.ae.results_minutes, u)
+
+
+@need("d_assess_ucc", "assessment at an urgent care centre (minutes)", column=5, same_uniform_as="d_assess")
+def _d_assess_ucc(b, u):
+    return b.cfg.ae.ucc_assessment_minutes.ppf(u)
+
+
+@need("ucc_transfer", "an urgent care centre patient who will be sent on to a type 1 A&E", bool, column=6)
+def _ucc_transfer(b, u):
+    return u < b.cfg.ae.ucc_transfer_share
+
+
+@need("admit", "the A&E decision will be to admit (forced true for GP direct admissions, readmissions and "
+               "deteriorations)", bool, column=7)
+def _admit(b, u):
+    m = b.maker
+    logit = m.logit_by_acuity[b.acuity - 1]
+    logit = logit + b.old * m.log_odds_old
+    logit = logit + b.frail * m.log_odds_frail
+    with np.errstate(over="ignore"):
+        p_admit = 1.0 / (1.0 + np.exp(-logit))
+    return (u < p_admit) | b.forced_admit
+
+
+@need("refer_community", "a patient not admitted is referred to community services", bool, column=8)
+def _refer_community(b, u):
+    return u < b.cfg.ae.community_referral_share
+
+
+@need("u_divert", "uniform compared with the diversion share when a decision to admit is made", column=9)
+def _u_divert(b, u):
+    return u
+
+
+@need("recognised_unsuitable", "an unsuitable patient whom the clinician would recognise as needing hospital if "
+                               "the diversion policy picked them (probability `community.assessment_accuracy`)",
+      bool, column=32)
+def _recognised_unsuitable(b, u):
+    return ~b.suitable & (u < b.cfg.community.assessment_accuracy)
+
+
+@need("deteriorates", "an unsuitable patient on a virtual ward will deteriorate", bool, column=10)
+def _deteriorates(b, u):
+    return ~b.suitable & (u < b.cfg.community.deterioration_probability_unsuitable)
+
+
+@need("d_deteriorate", "time from a virtual ward admission to deterioration (minutes, at least a day)", column=11)
+def _d_deteriorate(b, u):
+    return np.maximum(b.cfg.community.deterioration_days.ppf(u), 1.0) * MINUTES_PER_DAY
+
+
+@need("zero_day", "discharged the same day (never for a return after deterioration)", bool, column=12)
+def _zero_day(b, u):
+    return (u < b.cfg.beds.zero_day_share) & (b.los_multiplier == 1.0)
+
+
+@need("d_los", "clinical length of stay (minutes): same-day hours, or overnight days x frailty and return "
+               "multipliers", column=13)
+def _d_los(b, u):
+    beds = b.cfg.beds
+    los_days = beds.emergency_los_days.ppf(u) * np.where(b.frail, beds.frail_los_multiplier, 1.0)
+    return np.where(b.zero_day, beds.zero_day_hours.ppf(u) * MINUTES_PER_HOUR,
+                    los_days * b.los_multiplier * MINUTES_PER_DAY)
+
+
+@need("d_virtual_ward", "length of a virtual ward stay (minutes)", column=14)
+def _d_virtual_ward(b, u):
+    return b.cfg.community.virtual_ward_days.ppf(u) * MINUTES_PER_DAY
+
+
+@need("pathway", "discharge pathway, as its index in P0-P3 (a zero-day stay goes home, P0)", int, column=15)
+def _pathway(b, u):
+    m = b.maker
+    pathway = np.where(b.frail, _index_by_cdf(u, m.pathway_cdf_frail), _index_by_cdf(u, m.pathway_cdf_not_frail))
+    return np.where(b.zero_day, 0, pathway)
+
+
+@need("p1_reablement", "a P1 patient needs reablement rather than a home care package", bool, column=16)
+def _p1_reablement(b, u):
+    return u < b.cfg.discharge.p1_reablement_share
+
+
+@need("u_need", "social care need score (0-1), compared with the council's eligibility threshold", column=17)
+def _u_need(b, u):
+    return u
+
+
+@need("self_funder", "funds their own social care", bool, column=18)
+def _self_funder(b, u):
+    return u < b.cfg.social_care.self_funder_share
+
+
+@need("d_after", "how long the service after discharge is used: reablement, home care, intermediate care or "
+                 "care home (minutes)", column=19)
+def _d_after(b, u):
+    com, sc, pathway = b.cfg.community, b.cfg.social_care, b.pathway
+    after = np.select(
+        [(pathway == 1) & b.p1_reablement, pathway == 1, pathway == 2, pathway == 3],
+        [com.reablement_days.ppf(u), sc.home_care_package_days.ppf(u), com.intermediate_care_days.ppf(u),
+         sc.care_home_stay_days.ppf(u)],
+        0.0,
+    )
+    return after * MINUTES_PER_DAY
+
+
+@need("d_arrange", "assessing and arranging care once medically fit, by pathway (minutes)", column=28)
+def _d_arrange(b, u):
+    arrange, pathway = b.cfg.discharge.arrangement_days, b.pathway
+    return np.select([pathway == 1, pathway == 2, pathway == 3],
+                     [arrange["P1"].ppf(u), arrange["P2"].ppf(u), arrange["P3"].ppf(u)], 0.0) * MINUTES_PER_DAY
+
+
+@need("d_turnaround", "bed turnaround after the patient leaves (minutes)", column=29)
+def _d_turnaround(b, u):
+    return b.cfg.beds.turnaround_hours.ppf(u) * MINUTES_PER_HOUR
+
+
+@need("u_readmit", "uniform compared with the readmission risk", column=20)
+def _u_readmit(b, u):
+    return u
+
+
+@need("d_readmit", "time from discharge to readmission (minutes; 1-30 days)", column=21)
+def _d_readmit(b, u):
+    return np.clip(b.cfg.discharge.readmission_days.ppf(u), 1.0, 30.0) * MINUTES_PER_DAY
+
+
+@need("d_mobilise", "ambulance mobilisation (minutes)", column=22)
+def _d_mobilise(b, u):
+    return b.cfg.ambulance.mobilisation_minutes.ppf(u)
+
+
+@need("d_scene", "ambulance travel within the locality beyond the station-to-locality time (minutes)", column=23)
+def _d_scene(b, u):
+    return b.cfg.ambulance.scene_travel_extra_minutes.ppf(u)
+
+
+@need("d_on_scene", "ambulance time on scene (minutes)", column=24)
+def _d_on_scene(b, u):
+    return b.cfg.ambulance.on_scene_minutes.ppf(u)
+
+
+@need("d_handover", "clinical handover at A&E once a space is free (minutes)", column=25)
+def _d_handover(b, u):
+    return b.cfg.ambulance.handover_minutes.ppf(u)
+
+
+@need("d_clear", "ambulance cleaning and returning to service after handover (minutes)", column=26)
+def _d_clear(b, u):
+    return b.cfg.ambulance.clear_minutes.ppf(u)
+
+
+@need("urc_suitable", "an urgent community response team could take the patient instead of conveyance (never for "
+                      "a return after deterioration)", bool, column=27)
+def _urc_suitable(b, u):
+    return u < b.cfg.ambulance.urgent_community_response_share
+
+
+@need("d_urc", "time on the urgent community response team's caseload (minutes)", column=31)
+def _d_urc(b, u):
+    return b.cfg.community.urgent_response_days.ppf(u) * MINUTES_PER_DAY
+
+
+# --- the record and the maker --------------------------------------------------------------------
+
+Need = NamedTuple("Need", [(spec.name, spec.type) for spec in NEEDS])
+Need.__doc__ = "A patient's needs, drawn at arrival (one field per ``@need`` declaration, in order)."
+# A Need from one row of values with no Python-level call per patient (what ``Need._make`` does
+# less its length check; ``NeedMaker.make`` checks the length once per batch instead).
+_need_from_row = partial(tuple.__new__, Need)
+_DRAWS = [(spec.name, spec.column, spec.draw) for spec in NEEDS]
+
+
+def free_columns() -> list[int]:
+    """Uniform columns no need uses yet (where a new need should take its draws from)."""
+    used = {spec.column for spec in NEEDS if spec.column is not None}
+    return [c for c in range(sum(UNIFORM_BLOCKS)) if c not in used]
+
+
+def needs_table() -> str:
+    """The table of needs for ``docs/odd.md`` (2.1), made from the declarations."""
+    rows = ["| need | uniform | meaning |", "|---|---|---|"]
+    for spec in NEEDS:
+        column = "-" if spec.column is None else f"u{spec.column}"
+        rows.append(f"| `{spec.name}` | {column} | {spec.meaning} |")
+    return "\n".join(rows)
+
+
 class NeedMaker:
     """Turns arrival times and population cells into journeys with all their needs."""
 
@@ -100,21 +357,19 @@ class NeedMaker:
         self.cfg = cfg
         self.cells = cells
         self.log = log
-        ae = cfg.ae
-        self.admit_logit = {a: np.log(p / (1 - p)) if 0 < p < 1 else (np.inf if p >= 1 else -np.inf)
-                            for a, p in ae.admit_probability.items()}
+        ae, amb, dis = cfg.ae, cfg.ambulance, cfg.discharge
         # What does not change between batches is worked out once (a batch can be one patient).
-        amb, dis = cfg.ambulance, cfg.discharge
-        self._categories = np.asarray([1, 2, 3, 4])
-        self._category_cdf = _cdf(self._categories.tolist(), amb.category_shares)
-        self._acuities = np.asarray(ACUITIES)
-        self._acuity_cdf_ambulance = _cdf(ACUITIES, ae.acuity_shares_ambulance)
-        self._acuity_cdf_self = _cdf(ACUITIES, ae.acuity_shares_self_presenting)
-        self._logit_by_acuity = np.array([self.admit_logit[a] for a in ACUITIES])
-        self._log_odds_old = np.log(max(ae.admit_odds_ratio_65plus, 1e-12))
-        self._log_odds_frail = np.log(max(ae.admit_odds_ratio_frail, 1e-12))
-        self._pathway_cdf_not_frail = _cdf(PATHWAYS, dis.pathway_shares_not_frail)
-        self._pathway_cdf_frail = _cdf(PATHWAYS, dis.pathway_shares_frail)
+        admit_logit = {a: np.log(p / (1 - p)) if 0 < p < 1 else (np.inf if p >= 1 else -np.inf)
+                       for a, p in ae.admit_probability.items()}
+        self.category_cdf = _cdf(CATEGORIES.tolist(), amb.category_shares)
+        self.acuities = np.asarray(ACUITIES)
+        self.acuity_cdf_ambulance = _cdf(ACUITIES, ae.acuity_shares_ambulance)
+        self.acuity_cdf_self = _cdf(ACUITIES, ae.acuity_shares_self_presenting)
+        self.logit_by_acuity = np.array([admit_logit[a] for a in ACUITIES])
+        self.log_odds_old = np.log(max(ae.admit_odds_ratio_65plus, 1e-12))
+        self.log_odds_frail = np.log(max(ae.admit_odds_ratio_frail, 1e-12))
+        self.pathway_cdf_not_frail = _cdf(PATHWAYS, dis.pathway_shares_not_frail)
+        self.pathway_cdf_frail = _cdf(PATHWAYS, dis.pathway_shares_frail)
 
     def make(self, rng: np.random.Generator, t: np.ndarray, cell: np.ndarray, entry: Entry,
              previous: np.ndarray | None = None, forced_admit: bool = False,
@@ -123,101 +378,33 @@ class NeedMaker:
         n = len(t)
         if n == 0:
             return []
-        cfg, cells, log = self.cfg, self.cells, self.log
-        u = rng.random((n, 32))  # fixed width: adding a field later must not shift the others
-        x = rng.random((n, 8))  # the next attributes (one used so far), from the same stream
-        locality = cells.locality[cell]
-        age = cells.age[cell]
-        old = age >= 2
-        frail = cells.frail[cell]
-
-        amb = cfg.ambulance
-        category = self._categories[_index_by_cdf(u[:, 0], self._category_cdf)]
-        outcome = np.where(u[:, 1] < amb.hear_and_treat_share, HEAR_AND_TREAT,
-                           np.where(u[:, 1] < amb.hear_and_treat_share + amb.see_and_treat_share,
-                                    SEE_AND_TREAT, CONVEY))
-        cdf = self._acuity_cdf_ambulance if entry == Entry.AMBULANCE_CALL else self._acuity_cdf_self
-        acuity = self._acuities[_index_by_cdf(u[:, 2], cdf)]
-        if entry in (Entry.READMISSION, Entry.DETERIORATED):
-            acuity = np.minimum(acuity, 2)
-
-        com = cfg.community
-        suitable = u[:, 3] < np.where(frail, com.suitable_share_frail, com.suitable_share)
-        d_triage = cfg.ae.triage_minutes.ppf(u[:, 4])
-        d_assess = _per_value(acuity, cfg.ae.assessment_minutes, u[:, 5])
-        d_results = _per_value(acuity, cfg.ae.results_minutes, u[:, 30])
-        d_assess_ucc = cfg.ae.ucc_assessment_minutes.ppf(u[:, 5])
-        ucc_transfer = u[:, 6] < cfg.ae.ucc_transfer_share
-
-        logit = self._logit_by_acuity[acuity - 1]
-        logit = logit + old * self._log_odds_old
-        logit = logit + frail * self._log_odds_frail
-        with np.errstate(over="ignore"):
-            p_admit = 1.0 / (1.0 + np.exp(-logit))
-        admit = (u[:, 7] < p_admit) | forced_admit
-        refer_community = u[:, 8] < cfg.ae.community_referral_share
-        u_divert = u[:, 9]
-        # a diverted patient who is not suitable is recognised (and admitted) with this probability
-        recognised = ~suitable & (x[:, 0] < com.assessment_accuracy)
-        deteriorates = ~suitable & (u[:, 10] < com.deterioration_probability_unsuitable)
-        d_deteriorate = np.maximum(com.deterioration_days.ppf(u[:, 11]), 1.0) * MINUTES_PER_DAY
-
-        beds = cfg.beds
-        zero_day = (u[:, 12] < beds.zero_day_share) & (los_multiplier == 1.0)
-        los_days = beds.emergency_los_days.ppf(u[:, 13]) * np.where(frail, beds.frail_los_multiplier, 1.0)
-        d_los = np.where(zero_day, beds.zero_day_hours.ppf(u[:, 13]) * MINUTES_PER_HOUR,
-                         los_days * los_multiplier * MINUTES_PER_DAY)
-        d_virtual_ward = com.virtual_ward_days.ppf(u[:, 14]) * MINUTES_PER_DAY
-
-        dis = cfg.discharge
-        # pathways as their index in PATHWAYS (0 = P0 ... 3 = P3); a zero-day stay goes home (P0)
-        pathway_nf = _index_by_cdf(u[:, 15], self._pathway_cdf_not_frail)
-        pathway_f = _index_by_cdf(u[:, 15], self._pathway_cdf_frail)
-        pathway = np.where(frail, pathway_f, pathway_nf)
-        pathway = np.where(zero_day, 0, pathway)
-        p1_reablement = u[:, 16] < dis.p1_reablement_share
-        u_need = u[:, 17]
-        self_funder = u[:, 18] < cfg.social_care.self_funder_share
-        sc = cfg.social_care
-        after = np.select(
-            [(pathway == 1) & p1_reablement, pathway == 1, pathway == 2, pathway == 3],
-            [com.reablement_days.ppf(u[:, 19]), sc.home_care_package_days.ppf(u[:, 19]),
-             com.intermediate_care_days.ppf(u[:, 19]), sc.care_home_stay_days.ppf(u[:, 19])],
-            0.0,
-        )
-        arrange = dis.arrangement_days
-        d_arrange = np.select([pathway == 1, pathway == 2, pathway == 3],
-                              [arrange["P1"].ppf(u[:, 28]), arrange["P2"].ppf(u[:, 28]), arrange["P3"].ppf(u[:, 28])],
-                              0.0) * MINUTES_PER_DAY
-        d_turnaround = beds.turnaround_hours.ppf(u[:, 29]) * MINUTES_PER_HOUR
-        u_readmit = u[:, 20]
-        d_readmit = np.clip(dis.readmission_days.ppf(u[:, 21]), 1.0, 30.0) * MINUTES_PER_DAY
-
-        d_mobilise = amb.mobilisation_minutes.ppf(u[:, 22])
-        d_scene = amb.scene_travel_extra_minutes.ppf(u[:, 23])
-        d_on_scene = amb.on_scene_minutes.ppf(u[:, 24])
-        d_handover = amb.handover_minutes.ppf(u[:, 25])
-        d_clear = amb.clear_minutes.ppf(u[:, 26])
-        urc_suitable = u[:, 27] < amb.urgent_community_response_share
-        d_urc = com.urgent_response_days.ppf(u[:, 31]) * MINUTES_PER_DAY
-
+        uniforms = np.hstack([rng.random((n, width)) for width in UNIFORM_BLOCKS])
+        log = self.log
         ids = log.new_block(n)
+        batch = Batch(self, ids, t, cell, entry, forced_admit, los_multiplier)
+        cols = []
+        for name, column, draw in _DRAWS:
+            values = draw(batch, None if column is None else uniforms[:, column])
+            setattr(batch, name, values)
+            cols.append(values)
+
         sl = slice(ids[0], ids[-1] + 1)
         log.entry[sl] = entry
-        log.locality[sl] = locality
-        log.age_band[sl] = age
-        log.frail[sl] = frail
-        log.suitable_ooh[sl] = suitable
+        log.locality[sl] = batch.locality
+        log.age_band[sl] = self.cells.age[cell]
+        log.frail[sl] = batch.frail
+        log.suitable_ooh[sl] = batch.suitable
         log.t_arrival[sl] = t
-        log.acuity[sl] = acuity
+        log.acuity[sl] = batch.acuity
         if entry == Entry.AMBULANCE_CALL:
-            log.category[sl] = category
+            log.category[sl] = batch.category
         if previous is not None:
             log.previous[sl] = previous
+        rows = list(map(_need_from_row, zip(*(np.asarray(c).tolist() for c in cols))))
+        if len(rows[0]) != len(Need._fields):  # pragma: no cover - a declaration without its field
+            raise RuntimeError("a need was drawn without a field in the Need record")
+        return rows
 
-        cols = (ids, cell, locality, old, frail, category, outcome, acuity, suitable, d_triage, d_assess, d_results,
-                d_assess_ucc, ucc_transfer, admit, refer_community, u_divert, recognised, deteriorates,
-                d_deteriorate, zero_day, d_los, d_virtual_ward, pathway, p1_reablement, u_need,
-                self_funder, after * MINUTES_PER_DAY, d_arrange, d_turnaround, u_readmit, d_readmit, d_mobilise, d_scene,
-                d_on_scene, d_handover, d_clear, urc_suitable, d_urc)
-        return list(map(_need_from_row, zip(*(np.asarray(c).tolist() for c in cols))))
+
+if __name__ == "__main__":
+    print(needs_table())

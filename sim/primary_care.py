@@ -72,6 +72,9 @@ class PrimaryCare:
     def backlog(self) -> int:
         return sum(sum(len(a) for a in q) for q in self.queues)
 
+    def census_rows(self, day: int) -> list[tuple]:
+        return [(day, "gp_backlog", "ics", self.backlog(), 0, 0, 0)]
+
     def _offered_day(self, day: int, position: np.ndarray, slots: int) -> np.ndarray:
         """Calendar day of the slot a request at ``position`` in the queue is offered."""
         if slots <= 0:

@@ -11,7 +11,7 @@ value, and stop quietly when it returns. An exception inside a journey propagate
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Iterable
 from heapq import heappop, heappush
 
 import simpy
@@ -101,3 +101,10 @@ def first_of(env: simpy.Environment, one: simpy.Event, other: simpy.Event) -> si
 def start_journey(env: simpy.Environment, generator: Generator, delay: float = 0.0) -> None:
     """Run ``generator`` as a patient journey starting ``delay`` minutes from now."""
     env.timeout(delay).callbacks.append(_Journey(generator)._resume)
+
+
+def launch(env: simpy.Environment, journeys: Iterable[tuple[Generator, float]]) -> None:
+    """Start each ``(journey, start time)`` pair, in order (the start times are absolute minutes)."""
+    now = env.now
+    for journey, start in journeys:
+        start_journey(env, journey, start - now)

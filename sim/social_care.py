@@ -37,6 +37,9 @@ class SocialCare:
     def capacities(self) -> dict[str, Capacity]:
         return {"home_care": self.home_care, "care_homes": self.care_homes}
 
+    def census_rows(self, day: int) -> list[tuple]:
+        return [(day, name, "ics", c.count, c.capacity, c.queue_length, 0) for name, c in self.capacities().items()]
+
     def eligible(self, need: float) -> bool:
         """Does a need score (0-1) meet the council's threshold for funded care?"""
         ok = need >= self.eligibility_threshold

@@ -40,12 +40,12 @@ def test_patients_in_beds_equal_beds_occupied():
     hs = run(NO_TURNAROUND)
     j = hs.log.frame()
     in_bed = j[j.t_bed.notna() & j.t_discharge.isna() & (j.end == End.IN_SYSTEM)]
-    for site, ward in hs.wards.items():
+    for site, ward in hs.beds.wards.items():
         held = int((in_bed.bed_site == site).sum())
         assert held == ward.beds.count + ward.elective_beds.count, ward.name
     # everyone fit but not yet gone is a delayed discharge
     fit_waiting = in_bed[in_bed.t_fit.notna()]
-    assert len(fit_waiting) == sum(w.delayed for w in hs.wards.values())
+    assert len(fit_waiting) == sum(w.delayed for w in hs.beds.wards.values())
 
 
 def test_everyone_at_ae_left_or_is_still_there(baseline_month):
@@ -73,7 +73,7 @@ def test_same_seed_same_results_bit_for_bit(baseline_month):
     again = run()
     pd.testing.assert_frame_equal(baseline_month.log.frame(), again.log.frame())
     pd.testing.assert_frame_equal(baseline_month.primary_care.log.frame(), again.primary_care.log.frame())
-    pd.testing.assert_frame_equal(baseline_month.census(), again.census())
+    pd.testing.assert_frame_equal(baseline_month.census.frame(), again.census.frame())
 
 
 def test_a_different_seed_gives_different_patients(baseline_month):
@@ -96,7 +96,7 @@ def test_common_random_numbers_same_arrivals_whatever_the_capacity(baseline_mont
 def test_closing_an_ae_reroutes_its_demand():
     hs = run({"sites": {"city_royal": {"emergency_department": {"open": False}}}})
     city = hs.site_names.index("city_royal")
-    assert city not in hs.routes.ed_site
+    assert city not in hs.router.ed_site
     j = hs.log.frame()
     assert (j.ed_site == city).sum() == 0
     assert j.ed_site.isin([hs.site_names.index("north_general"), hs.site_names.index("south_district")]).any()
@@ -160,12 +160,12 @@ def test_beds_obey_littles_law(baseline_month):
     hs = baseline_month
     j = hs.log.frame()
     start, end = hs.calendar.warmup_minutes, hs.env.now
-    for site, ward in hs.wards.items():
+    for site, ward in hs.beds.wards.items():
         stays = j[(j.bed_site == site) & j.t_bed.notna()]
         t_in = stays.t_bed.clip(lower=start)
         t_out = stays.t_discharge.fillna(end).clip(upper=end)
         occupied_minutes = (t_out - t_in).clip(lower=0).sum()
-        census = hs.census()
+        census = hs.census.frame()
         daily = census[(census.service == "acute_beds") & (census.site == ward.name) & (census.month == 0)]
         # the midnight census is a sample of the same time-average (it counts beds in turnaround too)
         assert occupied_minutes / (end - start) == pytest.approx(daily.occupied.mean(), rel=0.06)

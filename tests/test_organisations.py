@@ -117,7 +117,7 @@ def test_beds_close_only_as_patients_leave():
     assert (decision_table(hs).action == "close beds").any()
     j = hs.log.frame()
     in_bed = j[j.t_bed.notna() & j.t_discharge.isna() & (j.end == End.IN_SYSTEM)]
-    for site, ward in hs.wards.items():
+    for site, ward in hs.beds.wards.items():
         assert (in_bed.bed_site == site).sum() == ward.beds.count + ward.elective_beds.count
     stays = j[j.t_bed.notna() & j.t_discharge.notna() & (j.entry != 5)]
     assert (stays.t_discharge >= stays.t_fit).all()

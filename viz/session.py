@@ -69,8 +69,8 @@ def site_table(config: Config, hs: HealthSystem | None, load: dict[str, dict] | 
     for i, (name, site) in enumerate(config.sites.items()):
         ed, ucc = site.emergency_department, site.urgent_care_centre
         if hs is not None:
-            ed_open = hs.eds[i].is_open if i in hs.eds else None
-            ward = hs.wards.get(i)
+            ed_open = hs.emergency_care.eds[i].is_open if i in hs.emergency_care.eds else None
+            ward = hs.beds.wards.get(i)
             beds = ward.base_beds + ward.elective_beds.capacity if ward else 0
         else:
             ed_open = ed.open if ed else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from sim.config.schema import Money, Probability, Rate, Strict
 
@@ -35,6 +35,12 @@ class AcuteTrustConfig(Strict):
     nurses: StaffGroupConfig
     doctors: StaffGroupConfig
     other_staff: StaffGroupConfig
+    planned_occupancy: Probability = Field(
+        0.93, description="midnight bed occupancy assumed when planning the first year's costs (assumption: the "
+                          "baseline runs at about this; KH03 England 0.88-0.94)")
+    planned_type1_attendances_per_person: float = Field(
+        0.27, ge=0, le=5, description="type 1 A&E attendances a year per person in the catchment, for planning the "
+                                      "first year's costs (RCEM: about 0.29; the baseline simulates about 0.26)")
     non_pay_per_bed_day: Money = Field(description="drugs, supplies, catering and the like, per occupied bed day")
     non_pay_per_ae_attendance: Money
     fixed_costs_per_bed: Money = Field(description="estates, overheads and capital charges per open bed a year")
@@ -50,6 +56,16 @@ class AcuteTrustConfig(Strict):
     los_elasticity: float = Field(0.3, ge=0, description="length of stay x (nurses per occupied bed / reference) ^ -elasticity")
     harm_per_1000_bed_days: Money = Field(description="falls, pressure ulcers and other harm at reference staffing")
     harm_elasticity: float = Field(1.0, ge=0, description="harm x (staffing / reference) ^ -elasticity")
+    los_multiplier_bounds: tuple[float, float] = Field(
+        (0.8, 1.5), description="the staffing effect on length of stay is kept within these bounds (assumption: "
+                                "staffing alone neither halves nor doubles a stay)")
+
+    @model_validator(mode="after")
+    def _bounds_ordered(self):
+        low, high = self.los_multiplier_bounds
+        if not 0 < low <= 1 <= high:
+            raise ValueError("los_multiplier_bounds must be (low, high) with 0 < low <= 1 <= high")
+        return self
 
 
 class TariffConfig(Strict):
@@ -88,6 +104,9 @@ class GeneralPracticeConfig(Strict):
     cost_per_gp_fte: Money
     cost_per_other_appointment: Money
     retirement_per_year: Probability
+    recruit_while_deficit_within: Probability = Field(
+        0.005, description="practices recruit while their forecast year-end deficit is within this share of planned "
+                           "cost (assumption: a small deficit does not stop recruitment)")
     recruitment_per_year: float = Field(ge=0, description="new GP FTE a year per 1,000 people, when funded")
 
 
@@ -112,6 +131,12 @@ class LocalAuthorityConfig(Strict):
     care_home_week: Money
     threshold_step: Probability = Field(0.05, description="how far the eligibility threshold moves in one decision")
     threshold_bounds: tuple[float, float] = (0.0, 0.9)
+    tighten_at_overspend: Probability = Field(
+        0.01, description="tighten eligibility when the forecast overspend exceeds this share of the year's funds "
+                          "(assumption)")
+    relax_at_underspend: Probability = Field(
+        0.03, description="relax eligibility when the forecast underspend exceeds this share of the year's funds "
+                          "(assumption)")
 
 
 class RegulatorConfig(Strict):
@@ -125,6 +150,10 @@ class RegulatorConfig(Strict):
 
 class OrganisationsConfig(Strict):
     """All the organisations of the system and their rules."""
+
+    cost_improvement_ceiling: Probability = Field(
+        0.5, description="cost improvement can remove at most this share of a provider's costs in all (assumption: a "
+                         "bound that keeps long squeezes finite; never reached in the shipped runs)")
 
     efficiency_achievable: Probability = Field(
         0.016, description="most cost improvement any provider delivers a year (ONS/CHE York: 0.8-1.6%); "

@@ -1,0 +1,69 @@
+"""The services of the system, built from the config and connected to each other.
+
+Each service is a part with a narrow interface (``sim.primary_care``, ``sim.ambulance``,
+``sim.emergency_department``, ``sim.beds``, ``sim.discharge``, ``sim.community``,
+``sim.social_care``), holding the capacities organisations can change and the journeys through
+them. A journey passes from part to part: a 999 call to A&E, A&E to a bed or a virtual ward, a bed
+to discharge, discharge to community or social care, and back to A&E as a readmission. This module
+is where those hand-overs are wired, in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sim.ambulance import AmbulanceService
+from sim.arrivals import Arrivals
+from sim.beds import AcuteBeds
+from sim.calendar import Calendar
+from sim.community import CommunityServices
+from sim.config.system import Config
+from sim.discharge import Discharge
+from sim.emergency_department import EmergencyCare
+from sim.geography import Geography
+from sim.journeys import JourneyLog
+from sim.needs import NeedMaker
+from sim.population import Cells
+from sim.primary_care import PrimaryCare
+from sim.process import Environment
+from sim.routing import Router
+from sim.social_care import SocialCare
+from sim.streams import Streams
+
+
+@dataclass
+class Services:
+    """Every service of the system, connected."""
+
+    router: Router
+    primary_care: PrimaryCare
+    arrivals: Arrivals
+    social_care: SocialCare
+    community: CommunityServices
+    discharge: Discharge
+    beds: AcuteBeds
+    emergency_care: EmergencyCare
+    ambulance: AmbulanceService
+
+    @classmethod
+    def build(cls, config: Config, env: Environment, calendar: Calendar, geo: Geography, cells: Cells,
+              log: JourneyLog, streams: Streams) -> Services:
+        router = Router(config, geo)
+        primary_care = PrimaryCare(config, cells, calendar)
+        arrivals = Arrivals(config, cells, calendar, NeedMaker(config, cells, log), streams, primary_care)
+        social_care = SocialCare(env, config.social_care)
+        community = CommunityServices(env, config.community, log, returns=arrivals)
+        discharge = Discharge(env, config.discharge, log, community, social_care, returns=arrivals)
+        beds = AcuteBeds(env, config, log, router, discharge, cells, calendar, streams)
+        emergency_care = EmergencyCare(env, config, log, router, geo, community, beds)
+        ambulance = AmbulanceService(env, config.ambulance, log, router, geo, emergency_care, community)
+        # the hand-overs back up the pathway: readmissions and deteriorations start new journeys
+        community.discharge = discharge
+        arrivals.ambulance, arrivals.emergency_care, arrivals.beds = ambulance, emergency_care, beds
+        router.update(*emergency_care.open_sites(len(config.sites)))
+        social_care.prefill(streams["social_care.prefill"])
+        return cls(router, primary_care, arrivals, social_care, community, discharge, beds, emergency_care, ambulance)
+
+    def counted(self) -> list:
+        """The services in the order of the midnight census."""
+        return [self.beds, self.emergency_care, self.community, self.social_care, self.ambulance, self.primary_care]

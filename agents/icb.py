@@ -9,7 +9,8 @@ from sim.calendar import DAYS_PER_YEAR
 class ICB(Organisation):
     """Commissioner of the system's NHS services, with a duty to break even.
 
-    In the first financial year each provider's contract is its planned cost. Each new year the
+    In the first financial year each provider's contract is its planned cost less
+    ``first_year_savings``. Each new year the
     allocation grows by ``allocation_growth`` and contracts by that growth less ``efficiency_asked``;
     ``left_shift_per_year`` of the acute contracts moves to the community provider. Under an
     activity contract acute trusts are paid the national tariff for what they did instead."""

@@ -81,7 +81,8 @@ class TariffConfig(Strict):
 class ICBConfig(Strict):
     """The integrated care board: allocation, contracts, and a duty to break even.
 
-    Contracts start, in the first financial year, at each provider's planned cost; every new year
+    Contracts start, in the first financial year, at each provider's planned cost less
+    ``first_year_savings``; every new year
     they are uplifted by ``allocation_growth`` less the ``efficiency_asked`` (mandated savings),
     while providers' costs rise by ``cost_growth`` less what efficiency they actually achieve."""
 

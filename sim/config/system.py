@@ -273,7 +273,7 @@ class AcuteBedsConfig(Strict):
     elective_bed_reserve: NonNegInt = Field(0, description="beds left free for emergencies when admitting electives")
     escalation_share: NonNegFloat = Field(
         0.0, description="extra beds a site opens, as a share of its beds, while patients queue for a bed (OPEL)")
-    escalation_trigger: NonNegInt = Field(5, description="patients waiting for a bed at the morning check that open escalation beds")
+    escalation_trigger: NonNegInt = Field(5, description="patients waiting for a bed at the midnight check that open escalation beds")
     turnaround_hours: Distribution = Field(
         default_factory=lambda: Fixed(dist="fixed", value=0.0),
         description="a bed is unavailable this long after a patient leaves (cleaning, handover, bed management)")

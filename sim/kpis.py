@@ -28,6 +28,8 @@ from sim.journeys import End, Entry
 from sim.primary_care import GpOutcome
 
 FOUR_HOURS = 4 * MINUTES_PER_HOUR
+_NO_GP_REQUESTS = pd.DataFrame({"served_day": pd.Series(dtype="i4"), "request_day": pd.Series(dtype="i4"),
+                                "outcome": pd.Series(dtype="i1")})
 TWELVE_HOURS = 12 * MINUTES_PER_HOUR
 _DISCHARGED = [End.DISCHARGED_P0, End.DISCHARGED_P1, End.DISCHARGED_P2, End.DISCHARGED_P3]
 _EMERGENCY_ENTRIES = [e for e in Entry if e != Entry.ELECTIVE]
@@ -36,6 +38,12 @@ _EMERGENCY_ENTRIES = [e for e in Entry if e != Entry.ELECTIVE]
 def _share(mask: pd.Series | np.ndarray) -> float:
     mask = np.asarray(mask)
     return float(mask.mean()) if len(mask) else float("nan")
+
+
+def _quantile(x, q: float) -> float:
+    x = np.asarray(x, dtype=float)
+    x = x[~np.isnan(x)]
+    return float(np.quantile(x, q)) if len(x) else float("nan")
 
 
 def _mean(x) -> float:
@@ -200,14 +208,59 @@ def month_kpis(hs, j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, m
     days = (cal.month_starts[m + 1] - cal.month_starts[m]) / MINUTES_PER_DAY
     jm, am, cm = j[j.month == m], appts[appts.month == m], census[census.month == m]
     ics = measure(jm, am, cm, people, days, end)
-    by_site = {}
-    for s, site in enumerate(hs.site_names):
-        js = jm[(jm.ed_site == s) | (jm.ucc_site == s) | (jm.bed_site == s)]
-        if len(js) == 0:
-            continue
-        kpis = measure(js, am.iloc[0:0], cm[cm.site == site], people, days, end)
-        by_site[site] = {k: v for k, v in kpis.items() if k.startswith(SITE_KPI_PREFIXES)}
-    return ics, by_site
+    by_site = {site: site_kpis(jm, cm, s, site, people, days, end) for s, site in enumerate(hs.site_names)}
+    return ics, {site: kpis for site, kpis in by_site.items() if kpis}
+
+
+def site_kpis(j: pd.DataFrame, census: pd.DataFrame, site: int, name: str, people: float, days: float,
+              end_time: float) -> dict[str, float]:
+    """The KPIs that make sense for one site (``SITE_KPI_PREFIXES``), over the journeys that used
+    its A&E, urgent care centre or beds and its own rows of the census."""
+    js = j[(j.ed_site == site) | (j.ucc_site == site) | (j.bed_site == site)]
+    if len(js) == 0:
+        return {}
+    kpis = measure(js, _NO_GP_REQUESTS, census[census.site == name], people, days, end_time)
+    return {k: v for k, v in kpis.items() if k.startswith(SITE_KPI_PREFIXES)}
+
+
+# What each locality's residents meet: how far and how long to reach care, and how soon help comes
+LOCALITY_KPIS = ("ambulance_response_mean_minutes", "ambulance_response_p90_minutes", "ambulance_cat2_mean_minutes",
+                 "ambulance_cat2_p90_minutes", "conveyance_minutes_mean", "ae_travel_minutes_mean", "ae_4h_type1",
+                 "ae_attendances_per_1000")
+
+
+def locality_kpis(j: pd.DataFrame, people: float, days: float, end_time: float) -> dict[str, float]:
+    """Ambulance response (mean and 90th centile, all categories and category 2, call to arrival on
+    scene), conveyance, travel to A&E and four-hour performance for one locality's journeys ``j``."""
+    calls = j[j.entry == Entry.AMBULANCE_CALL]
+    response = (calls.t_response - calls.t_arrival).dropna()
+    cat2 = response[calls.category == 2]
+    at_ae = j[j.t_ed_arrival.notna()]
+    return {
+        "ambulance_response_mean_minutes": _mean(response),
+        "ambulance_response_p90_minutes": _quantile(response, 0.9),
+        "ambulance_cat2_mean_minutes": _mean(cat2),
+        "ambulance_cat2_p90_minutes": _quantile(cat2, 0.9),
+        "conveyance_minutes_mean": _mean(calls.conveyance_minutes),
+        "ae_travel_minutes_mean": _mean(at_ae.travel_minutes),
+        "ae_4h_type1": four_hour_type1(j, end_time),
+        "ae_attendances_per_1000": len(at_ae) * 1000.0 / people * DAYS_PER_YEAR / days if people and days else math.nan,
+    }
+
+
+def place_summaries(hs) -> dict[str, dict[str, float]]:
+    """Every site's and every locality's KPIs over the whole reported period, keyed
+    ``site:NAME`` and ``locality:NAME``: what experiments compare place by place."""
+    j, _, census = tables_for_kpis(hs)
+    cal, end = hs.calendar, hs.env.now
+    days = (min(end, cal.end) - cal.warmup_minutes) / MINUTES_PER_DAY
+    j, census = j[j.month >= 0], census[census.month >= 0]
+    people = float(hs.cfg.population)
+    out = {f"site:{name}": site_kpis(j, census, s, name, people, days, end) for s, name in enumerate(hs.site_names)}
+    residents = np.bincount(hs.cells.locality, weights=hs.cells.people, minlength=len(hs.cfg.localities))
+    for i, name in enumerate(hs.cfg.localities):
+        out[f"locality:{name}"] = locality_kpis(j[j.locality == i], float(residents[i]), days, end)
+    return {scope: kpis for scope, kpis in out.items() if kpis}
 
 
 def kpi_tables(hs) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:

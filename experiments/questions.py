@@ -193,3 +193,51 @@ def expand(specs: list[QuestionSpec], scenarios: list[str], baseline: str, known
 def reference_file() -> str:
     """Where the margins come from (for the report)."""
     return str(resources.files("sim").joinpath("reference/england.yaml"))
+
+
+def _fmt(x: float) -> str:
+    if not math.isfinite(x):
+        return "-"
+    ax = abs(x)
+    if ax >= 1e6:
+        return f"{x / 1e6:,.1f}M"
+    if ax >= 100:
+        return f"{x:,.0f}"
+    if ax >= 1:
+        return f"{x:.2f}"
+    return f"{x:.3g}"
+
+
+def evidence_text(asked: Asked, judged) -> str:
+    """'ambulance_cat2_mean_minutes in close_two: +3.10 [1.20, 5.00], margin 5 (ambulance_cat2_minutes)'."""
+    sign = "+" if judged.difference > 0 else ""
+    return (f"{asked.label} in {asked.scenario} vs {asked.against}: {sign}{_fmt(judged.difference)} "
+            f"[{_fmt(judged.low)}, {_fmt(judged.high)}] at {judged.level:.1%}, margin {_fmt(judged.question.margin)} "
+            f"({asked.margin_name})")
+
+
+def overall(claim: str, answers: list[tuple[Asked, object]]) -> tuple[str, str]:
+    """The claim's verdict from the answers of the questions that say what it expects:
+    ('supported' | 'contradicted' | 'not shown' | 'not tested', a sentence naming the answers that
+    decided it)."""
+    expected = [(a, j) for a, j in answers if a.expect is not None]
+    if not expected:
+        return "not tested", f"No question says what the claim \u201c{claim}\u201d expects."
+    contradicted, open_ = [], []
+    for a, j in expected:
+        ok, against = SUPPORTS[a.expect]
+        if j.answer in against:
+            contradicted.append((a, j))
+        elif j.answer not in ok:
+            open_.append((a, j))
+    def listed(pairs):
+        return "; ".join(f"{a.ask} \u2014 {j.answer.value}: {evidence_text(a, j)}" for a, j in pairs)
+    if contradicted:
+        return "contradicted", (f"Not supported: {len(contradicted)} of the {len(expected)} answers the claim depends "
+                                f"on contradict it. {listed(contradicted)}.")
+    if open_:
+        return "not shown", (f"Not shown: no answer contradicts the claim, but {len(open_)} of the {len(expected)} it "
+                             f"depends on are not what it expects ({', '.join(sorted({j.answer.value for _, j in open_}))}"
+                             f"). {listed(open_)}.")
+    return "supported", (f"Supported: all {len(expected)} answers the claim depends on are as it expects "
+                         f"({', '.join(sorted({j.answer.value for _, j in expected}))}).")

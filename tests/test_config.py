@@ -494,7 +494,8 @@ def test_extends_missing_base_is_a_config_error(tmp_path):
     patch = _write(tmp_path / "patch.yaml", {"extends": "nowhere.yaml"})
     with pytest.raises(ConfigError) as info:
         load_config(patch)
-    assert "nowhere.yaml" in info.value.source
+    assert info.value.source == str(patch.resolve())  # reported against the file that names it
+    assert info.value.problems == ["extends: nowhere.yaml: cannot read: No such file or directory"]
 
 
 @pytest.mark.parametrize(

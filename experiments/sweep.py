@@ -52,8 +52,8 @@ def run_task(base_data: dict, point: dict, seed: int, months: int, key: str = ""
     values = run_kpis(point_config(base_data, point), seed, months)
     seconds = time.perf_counter() - started
     worker = f"{socket.gethostname()}:{os.getpid()}"
-    _report_execution({"invocation": invocation, "key": key, "worker": worker, "seconds": round(seconds, 3),
-                       "finished_at": _now()})
+    _report_execution({"invocation": invocation, "key": key, "process": worker, "seconds": round(seconds, 3),
+                       "finished_at": _now()})  # the scheduler adds the worker's address
     return {"seconds": seconds, "worker": worker, "icsim_version": __version__, "months": months,
             **{k: float(values.get(k, float("nan"))) for k in _all_kpis()}}
 

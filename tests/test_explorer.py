@@ -233,6 +233,12 @@ def test_the_download_holds_both_runs(tiny_session):
                 "scenario_config.yaml", "levers.json"} <= names
         kpis = pd.read_csv(zf.open("kpis_monthly.csv"))
         config = yaml.safe_load(zf.read("scenario_config.yaml"))
+        levers = json.loads(zf.read("levers.json"))
+        everything = b"".join(zf.read(name) for name in names).decode()
+    assert levers["footprint"] == tiny_session.footprint.path.name
+    # no path of the server's: not the footprint's folder, not the home or working folder
+    for folder in {str(tiny_session.footprint.path.parent), str(Path.home()), os.getcwd()} - {"/"}:
+        assert folder not in everything
     assert set(kpis.run) == {"scenario", "baseline"} and set(kpis.month) == {"2024-04", "2024-05"}
     diverted = kpis[kpis.kpi == "diverted_to_virtual_ward"].groupby("run").value.sum()
     assert diverted["scenario"] > diverted["baseline"]

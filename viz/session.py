@@ -206,7 +206,8 @@ class Session:
                 zf.writestr(f"{table}.csv", df[cols].to_csv(index=False))
             zf.writestr("scenario_config.yaml", yaml.safe_dump(self.config.model_dump(mode="json", by_alias=True),
                                                                sort_keys=False))
-            zf.writestr("levers.json", json.dumps({"footprint": str(self.footprint.path), "seed": self.seed,
+            # the footprint by its file's name only: a download carries no path of the server's
+            zf.writestr("levers.json", json.dumps({"footprint": self.footprint.path.name, "seed": self.seed,
                                                    "months": self.months, "months_done": done,
                                                    "levers": asdict(self.levers)}, indent=2))
         return buf.getvalue()

@@ -6,12 +6,12 @@ restarted after an interruption runs only what had not finished."""
 from __future__ import annotations
 
 import math
-from collections import Counter
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd

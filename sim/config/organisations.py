@@ -48,9 +48,9 @@ class AcuteTrustConfig(Strict):
     redundancy_cost_per_fte: Money = Field(30_000)
     redundancy_centrally_funded: bool = Field(False, description="if false, the trust pays redundancy from its budget")
     nurses_per_occupied_bed_reference: float = Field(ge=0.01, le=100, description="staffing at which length of stay is as configured")
-    los_elasticity: float = Field(0.3, ge=0, le=10, description="length of stay x (nurses per occupied bed / reference) ^ -elasticity")
+    los_elasticity: float = Field(0.3, ge=0, le=3, description="length of stay x (nurses per occupied bed / reference) ^ -elasticity")
     harm_per_1000_bed_days: Multiplier = Field(description="falls, pressure ulcers and other harm at reference staffing")
-    harm_elasticity: float = Field(1.0, ge=0, le=10, description="harm x (staffing / reference) ^ -elasticity")
+    harm_elasticity: float = Field(1.0, ge=0, le=3, description="harm x (staffing / reference) ^ -elasticity")
 
 
 class TariffConfig(Strict):
@@ -109,8 +109,8 @@ class LocalAuthorityConfig(Strict):
 
     social_care_budget: Money = Field(description="net budget a year before the Better Care Fund")
     budget_growth: Rate
-    home_care_week: Money = Field(description="price of a home care package a week")
-    care_home_week: Money
+    home_care_week: float = Field(gt=0, le=1e6, description="price of a home care package a week")
+    care_home_week: float = Field(gt=0, le=1e6)
     threshold_step: Probability = Field(0.05, description="how far the eligibility threshold moves in one decision")
     threshold_bounds: tuple[Probability, Probability] = Field(
         (0.0, 0.9), description="lowest and highest eligibility threshold the council moves between")

@@ -121,7 +121,7 @@ def cmd_run(args, out: Console, err: Console) -> int:
         seconds = time.perf_counter() - t0
         tables = outputs.collect(hs)
         info = outputs.manifest(hs, seconds)
-        outputs.write(staging, tables, info, cfg.model_dump(mode="json", by_alias=True))
+        outputs.write(staging, tables, info, cfg)
     _print_summary(out, cfg, hs, tables, seconds, target)
     return 0
 

@@ -22,13 +22,12 @@ from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from agents.reporting import decision_table, finance_summary, ledger_table, organisation_table
 from icsim.folders import Staging
 from sim import __version__
 from sim.calibration import calibration_table
-from sim.config import AGE_BANDS, PATHWAYS
+from sim.config import AGE_BANDS, PATHWAYS, Config, dump_yaml
 from sim.journeys import End, Entry
 from sim.kpis import kpi_tables, mark_readmissions
 
@@ -105,10 +104,10 @@ def manifest(hs, seconds: float, command: list[str] | None = None) -> dict:
     }
 
 
-def write(staging: Staging, tables: dict[str, pd.DataFrame], info: dict, config_data: dict) -> Path:
-    """Write the tables and the config as run into ``staging``'s folder, then put it in place
-    with ``info`` as its manifest (``icsim.folders``: whole or not at all)."""
+def write(staging: Staging, tables: dict[str, pd.DataFrame], info: dict, cfg: Config) -> Path:
+    """Write the tables and ``cfg``, the config as run, into ``staging``'s folder, then put it in
+    place with ``info`` as its manifest (``icsim.folders``: whole or not at all)."""
     for name, df in tables.items():
         df.to_parquet(staging.path / f"{name}.parquet", index=name in ("journeys", "gp_appointments"))
-    (staging.path / "config.yaml").write_text(yaml.safe_dump(config_data, sort_keys=False))
+    (staging.path / "config.yaml").write_text(dump_yaml(cfg))
     return staging.commit(info)

@@ -235,6 +235,21 @@ def validate(data: dict, source: str = "config") -> Config:
     return validate_as(Config, data, source)
 
 
+def _plain(data: Any) -> Any:
+    """Data as YAML writes it: tuples as lists, everything else as it is."""
+    if isinstance(data, dict):
+        return {key: _plain(value) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [_plain(value) for value in data]
+    return data
+
+
+def dump_yaml(cfg: Config) -> str:
+    """A validated config as YAML that loads back to the same config (the same digest): keys such
+    as triage categories stay numbers, dates stay dates."""
+    return yaml.safe_dump(_plain(cfg.model_dump(by_alias=True)), sort_keys=False, allow_unicode=True)
+
+
 def load_config(path: str | Path, overrides: dict | None = None) -> Config:
     """Load, patch and validate a config file."""
     data = load_raw(path)

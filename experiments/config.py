@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from experiments.verdicts import CLAIMS
+from experiments.registry import CLAIMS
 from sim.config import Config, ConfigError, deep_merge, load_raw, read_yaml, validate, validate_as
 from sim.config.schema import MAX_SEED, SafeName
 
@@ -49,7 +49,7 @@ class Experiment(BaseModel):
     seed: int = Field(1000, ge=0, le=MAX_SEED - 1000)  # replication k runs with seed + k
     kpis: list[str] = Field(min_length=1, max_length=200)
     scenarios: dict[str, Scenario] = Field(min_length=1, max_length=100)
-    verdict: str | None = Field(None, description="the claim that judges the results: one of experiments.verdicts")
+    verdict: str | None = Field(None, description="the claim that judges the results: one of experiments.registry")
 
     @field_validator("verdict")
     @classmethod

@@ -177,8 +177,8 @@ def cmd_experiment(args, out: Console, err: Console) -> int:
     except ConfigError as exc:
         return _refuse(err, exc, "experiment")
     from experiments import analysis, report
+    from experiments.registry import judge
     from experiments.runner import run_experiment
-    from experiments.verdicts import judge
 
     spec = exp.spec
     target = out_path(args.out, Path("results") / "experiments" / spec.name)

@@ -126,6 +126,8 @@ def check(out: Path, kind: str, force: bool = False, name: str | None = None) ->
     ``name``: for a sweep, the sweep that may resume the folder. Writes nothing."""
     if out.exists() and not out.is_dir():
         raise OutputError(f"--out {out}: is a file, not a folder; choose another --out")
+    if out.is_symlink() and not out.exists():
+        raise OutputError(f"--out {out}: is a link to nothing; choose another --out")
     for parent in out.parents:
         if parent.exists():
             if not parent.is_dir():

@@ -183,6 +183,13 @@ def test_extends_reads_only_a_config_file(make, words, tmp_path, capsys):
     assert code == 2 and "  extends: " in err and words in err, err
 
 
+def test_a_config_that_is_not_a_file_is_refused_at_once(tmp_path, capsys):
+    os.mkfifo(tmp_path / "pipe.yaml")  # reading it would wait for a writer for ever
+    for path in (tmp_path / "pipe.yaml", Path("/dev/zero"), tmp_path):
+        code, _, err = icsim_in_process(capsys, "validate", str(path))
+        assert code == 2 and "cannot read: a " in err
+
+
 def test_a_long_extends_chain_and_a_loop_are_refused_naming_extends(tmp_path, capsys):
     for i in range(1000):
         (tmp_path / f"c{i}.yaml").write_text(f"extends: c{i + 1}.yaml\n")
@@ -322,7 +329,7 @@ def test_a_verdict_that_is_not_a_registered_claim_is_refused_and_nothing_is_impo
 
 def test_the_registered_claims_are_the_shipped_experiments():
     from experiments.config import load_experiment
-    from experiments.verdicts import CLAIMS
+    from experiments.registry import CLAIMS
 
     shipped = {load_experiment(p).spec.verdict for p in (ROOT / "experiments").glob("*.yaml")}
     assert shipped == set(CLAIMS) == {"forty_percent", "ae_closure", "efficiency_squeeze", "social_care",

@@ -13,8 +13,8 @@ from conftest import ROOT
 
 from experiments import analysis, report
 from experiments.config import load_experiment
+from experiments.registry import judge
 from experiments.runner import run_experiment
-from experiments.verdicts import judge
 from icsim.cli import main
 from sim.config import ConfigError
 

@@ -145,6 +145,17 @@ def test_force_replaces_a_run_whole_removing_only_the_files_the_earlier_run_wrot
     assert intact(mine)
 
 
+def test_an_empty_folder_is_written_into_and_a_link_to_nothing_refused(tmp_path, capsys):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["run", str(TOWN), "--out", str(empty)]) == 0
+    assert json.loads((empty / "manifest.json").read_text())["complete"]
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    assert main(["run", str(TOWN), "--out", str(tmp_path / "dangling")]) == 2
+    assert "link to nothing" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dangling", "empty"]
+
+
 def test_a_result_of_another_kind_is_refused_even_with_force(tmp_path, capsys):
     out = tmp_path / "results"
     assert main(command("experiment", tmp_path, out)) == 0

@@ -6,19 +6,19 @@ the scenarios make, not luck. Runs go to separate processes (``spawn``: Mesa set
 whole process, and it is what a laptop and a cluster node both support); the results do not
 depend on how many workers ran them.
 
-Ctrl-C stops an experiment at once and quietly: the worker processes ignore SIGINT (the terminal
-sends it to them too, and each would print a traceback), and the pool is terminated when the
-main process is interrupted.
+Ctrl-C stops an experiment at once and quietly: the worker processes ignore SIGINT from the moment
+they start (``experiments.interrupts``), and the pool is terminated when the main process is
+interrupted.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-import signal
 
 import pandas as pd
 
 from experiments.config import LoadedExperiment
+from experiments.interrupts import ctrl_c_held, ignore_ctrl_c
 from sim.completeness import check_finished
 
 
@@ -48,10 +48,6 @@ def tasks(exp: LoadedExperiment, replications: int | None = None) -> list[tuple]
             for name in spec.scenarios for k in range(n)]
 
 
-def _ignore_ctrl_c() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def _run_job(job: tuple) -> dict:
     return run_one(*job)
 
@@ -69,7 +65,8 @@ def run_experiment(exp: LoadedExperiment, replications: int | None = None, worke
                 progress(len(rows), len(jobs))
     else:
         context = multiprocessing.get_context("spawn")
-        pool = context.Pool(workers, initializer=_ignore_ctrl_c)
+        with ctrl_c_held():
+            pool = context.Pool(workers, initializer=ignore_ctrl_c)
         try:
             for row in pool.imap_unordered(_run_job, jobs):
                 rows.append(row)

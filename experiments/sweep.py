@@ -168,8 +168,13 @@ def run_sweep(sweep: LoadedSweep, out, client, retry_failed: bool = False, progr
     try:
         for future in as_completed(list(futures), raise_errors=False):
             key = futures.pop(future)
+            try:
+                result = future.result() if future.status == "finished" else None
+                error = future.exception() if future.status == "error" else None
+            except OSError:  # done, but the cluster went away before the outcome could be fetched
+                lost.append(key)
+                continue
             if future.status == "finished":
-                result = future.result()
                 row = runs.loc[key]
                 store.write_run({"key": key, "point": int(row.point), "seed": int(row.seed),
                                  "config_digest": row.config_digest, "finished_at": _now(), **result})
@@ -180,7 +185,7 @@ def run_sweep(sweep: LoadedSweep, out, client, retry_failed: bool = False, progr
                 lost.append(key)
                 continue
             else:
-                record_failure(key, _error_text(future.exception()))
+                record_failure(key, _error_text(error))
             future.release()
     except BaseException:
         client.cancel(list(futures), force=True)

@@ -20,10 +20,8 @@ import errno
 import ipaddress
 import math
 import os
-import signal
 import socket
 import sys
-import threading
 import time
 import traceback
 from pathlib import Path
@@ -33,6 +31,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from icsim.entry import EXIT_INTERRUPTED, ctrl_c_interrupts
 from icsim.folders import OutputError, Staging, check, claim, out_path, probe
 from sim import __version__, resources
 from sim.completeness import check_finished
@@ -42,7 +41,6 @@ from sim.kpis import SUMMARY_KPIS, format_kpi
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a program stopped by Ctrl-C
 # The explorer's footprint when none is named: the shipped baseline, wherever icsim is run from.
 DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "baseline.yaml"
 PROGRESS_LINE_SECONDS = 30  # how often a sweep writes a progress line when not on a terminal
@@ -405,18 +403,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _ctrl_c_interrupts() -> None:
-    """Make Ctrl-C (SIGINT) raise ``KeyboardInterrupt`` whatever this process inherited.
-
-    Python installs that handler only if SIGINT was not ignored when it started, and a job
-    started in the background by a non-interactive shell (``nohup icsim sweep ... &``, many CI
-    runners and batch systems) starts with SIGINT ignored: the command would then never stop
-    cleanly on SIGINT. A handler someone else installed (an embedding program) is left alone."""
-    if threading.current_thread() is threading.main_thread() and \
-            signal.getsignal(signal.SIGINT) in (signal.SIG_IGN, signal.SIG_DFL):
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-
-
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return text if len(text) <= 300 else text[:297] + "..."
@@ -426,7 +412,7 @@ def main(argv: list[str] | None = None) -> int:
     """The ``icsim`` command: its exit code. The one place errors become messages: bad input
     (``ConfigError``, ``OutputError``) exits 2 naming the field, Ctrl-C exits 130, and anything
     unexpected prints one line saying what to do and exits 1 (``--debug`` adds the traceback)."""
-    _ctrl_c_interrupts()
+    ctrl_c_interrupts()  # for callers other than the icsim program (which has done it already)
     out, err = Console(soft_wrap=True), Console(stderr=True, soft_wrap=True)
     args = None
     try:

@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mutations import apply, mutations, write_config
 
-from icsim import cli, outputs
+from icsim import cli, entry, outputs
 from icsim.cli import main
 from sim import resources
 from sim.config import load_config, load_raw, validate
@@ -295,7 +295,7 @@ def test_an_unexpected_error_is_one_line_and_exit_1_with_debug_for_the_traceback
 def test_ctrl_c_handler_is_installed_when_sigint_was_ignored():
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        cli._ctrl_c_interrupts()
+        entry.ctrl_c_interrupts()
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     finally:
         signal.signal(signal.SIGINT, previous)

@@ -294,7 +294,10 @@ def test_ctrl_c_during_an_experiment_stops_its_workers_quietly(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "icsim", "experiment", str(tmp_path / "long.yaml"), "--workers",
                              "2", "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=env, start_new_session=True)
-    time.sleep(8)  # the workers have started and are running
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not list(tmp_path.glob(".report.*")):
+        time.sleep(0.01)
+    time.sleep(3)  # the workers are starting or running
     os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C in a terminal: to the command and its workers
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err

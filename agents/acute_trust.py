@@ -22,6 +22,9 @@ from agents.organisation import Organisation
 from sim.calendar import DAYS_PER_YEAR
 
 GROUPS = ("nurses", "doctors", "other_staff")
+# Staffing below this share of the reference counts as this share in the length of stay and harm
+# formulas (a ward with no nurses at all would otherwise have infinite harm and a zero division).
+STAFFING_FLOOR = 0.01
 
 
 @dataclass
@@ -198,10 +201,16 @@ class AcuteTrust(Organisation):
             self.decide("set beds open", "nurses available and the bed target", beds_open=general,
                         beds_before=self.ward.base_beds, nurses_available=self.staff["nurses"].available())
             self.ward.resize(general)
-        ratio = self.staff["nurses"].available() / max(self.last_occupied, 1.0)
-        m = (ratio / self.cfg.nurses_per_occupied_bed_reference) ** (-self.cfg.los_elasticity)
+        m = self._staffing() ** (-self.cfg.los_elasticity)
         self.los_multiplier = float(np.clip(m, *self.cfg.los_multiplier_bounds))
         self.ward.los_multiplier = self.los_multiplier
+
+    def _staffing(self, occupied: float | None = None) -> float:
+        """Nurses available per occupied bed (last month's, unless ``occupied`` is given), as a
+        share of the reference staffing, no lower than ``STAFFING_FLOOR``."""
+        occupied = self.last_occupied if occupied is None else occupied
+        ratio = self.staff["nurses"].available() / max(occupied, 1.0) / self.cfg.nurses_per_occupied_bed_reference
+        return max(ratio, STAFFING_FLOOR)
 
     def account(self, month: int, activity) -> None:
         a = activity.sites[self.site]
@@ -214,9 +223,7 @@ class AcuteTrust(Organisation):
         self.ledger.book(month, "pay", pay * months / 12)
         self.ledger.book(month, "agency", agency * months / 12)
         self.ledger.book(month, "non_pay", non_pay)
-        ratio = self.staff["nurses"].available() / max(a.mean_occupied_beds, 1.0)
-        rate = self.cfg.harm_per_1000_bed_days * (ratio / self.cfg.nurses_per_occupied_bed_reference) ** (
-            -self.cfg.harm_elasticity)
+        rate = self.cfg.harm_per_1000_bed_days * self._staffing(a.mean_occupied_beds) ** (-self.cfg.harm_elasticity)
         self.harm_events += int(self.model.streams[f"harm.{self.name}"].poisson(rate * a.bed_days / 1000))
 
     # --- reporting -----------------------------------------------------------------------------

@@ -22,9 +22,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from experiments.registry import CLAIMS
 from sim.config import Config, ConfigError, deep_merge, load_raw, read_yaml, validate, validate_as
+from sim.config.schema import MAX_SEED, SafeName
 from sim.journeys import COLUMNS
 from sim.kpis import measure
 
@@ -34,23 +36,33 @@ FINANCE_KPIS = ("cost_per_head", "acute_spending", "community_spending", "primar
 
 
 class Scenario(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     description: str = ""
     overrides: dict[str, Any] = Field(default_factory=dict)
 
 
 class Experiment(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    name: SafeName
     claim: str = Field(min_length=1)
-    base: str
+    base: str = Field(min_length=1)
     baseline: str = "baseline"
     replications: int = Field(10, ge=2, le=1000)
     months: int = Field(12, ge=1, le=240)
-    seed: int = Field(1000, ge=0)
-    kpis: list[str] = Field(min_length=1)
-    scenarios: dict[str, Scenario] = Field(min_length=1)
-    verdict: str | None = Field(None, description="module (e.g. experiments.forty_percent) whose verdict() judges the claim")
+    seed: int = Field(1000, ge=0, le=MAX_SEED - 1000)  # replication k runs with seed + k
+    kpis: list[str] = Field(min_length=1, max_length=200)
+    scenarios: dict[str, Scenario] = Field(min_length=1, max_length=100)
+    verdict: str | None = Field(None, description="the claim that judges the results: one of experiments.registry")
+
+    @field_validator("verdict")
+    @classmethod
+    def _a_known_claim(cls, name: str | None) -> str | None:
+        if name is None:
+            return None
+        claim = name.removeprefix("experiments.")  # the spelling of earlier experiment files
+        if claim not in CLAIMS:
+            raise ValueError(f"{name!r} is not a claim icsim can judge; the claims are: {', '.join(sorted(CLAIMS))}")
+        return claim
 
     @model_validator(mode="after")
     def _baseline_named(self):
@@ -89,15 +101,6 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
     data = read_yaml(path)
     spec = validate_as(Experiment, data, str(path))
     problems = [f"kpis: unknown KPI {k!r}" for k in spec.kpis if k not in known_kpis()]
-    if spec.verdict is not None:
-        import importlib
-
-        try:
-            module = importlib.import_module(spec.verdict)
-            if not callable(getattr(module, "verdict", None)):
-                problems.append(f"verdict: {spec.verdict} has no verdict() function")
-        except ImportError as exc:
-            problems.append(f"verdict: cannot import {spec.verdict}: {exc}")
     base_path = (path.parent / spec.base).resolve()
     try:
         base_data = load_raw(base_path)

@@ -2,7 +2,7 @@
 
 A question asks whether one KPI is worse, better or the same in a scenario than in its reference
 (usually the experiment's baseline), judged against a minimal important difference (MID). What
-is worse and how big a difference matters come from the KPI catalogue (``experiments/kpis.yaml``,
+is worse and how big a difference matters come from the KPI catalogue (``experiments/catalogue/kpis.yaml``,
 with margins in ``sim/reference/england.yaml``), or from the question itself, which must then say
 why. A question may also say what the claim under test expects (``expect``); the claim's overall
 verdict is made from those answers alone, and names the ones that decided it.
@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from experiments.verdicts import Answer, Question
 from sim.calibration import reference
 
-CATALOGUE = Path(__file__).resolve().parent / "kpis.yaml"
+CATALOGUE = Path(__file__).resolve().parent / "catalogue" / "kpis.yaml"
 Expectation = Literal["worse", "better", "equivalent", "no_worse", "no_better"]
 
 # For each expectation: the answers that support it and the answers that contradict it (any other

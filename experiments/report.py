@@ -6,9 +6,9 @@ it: the same experiment with the same seed writes the same files, byte for byte.
 
 from __future__ import annotations
 
-import importlib
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -17,7 +17,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from experiments.analysis import significant  # noqa: E402
-from experiments.config import LoadedExperiment  # noqa: E402
+
+if TYPE_CHECKING:  # the experiment's loader registers the claims, whose modules use this one
+    from experiments.config import LoadedExperiment
 
 
 def fmt(x: float) -> str:
@@ -41,12 +43,6 @@ def generic_verdict(summary: pd.DataFrame, exp: LoadedExperiment) -> pd.DataFram
         rows.append({"question": f"{row.scenario}: {row.kpi}", "answer": significant(d),
                      "evidence": f"{fmt(row.diff)} [{fmt(row.diff_low)}, {fmt(row.diff_high)}] vs baseline"})
     return pd.DataFrame(rows, columns=["question", "answer", "evidence"])
-
-
-def verdict(summary: pd.DataFrame, exp: LoadedExperiment) -> pd.DataFrame:
-    if exp.spec.verdict is None:
-        return generic_verdict(summary, exp)
-    return importlib.import_module(exp.spec.verdict).verdict(summary, exp)
 
 
 def _figure(summary: pd.DataFrame, kpi: str, path: Path, baseline: str) -> None:

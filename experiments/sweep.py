@@ -11,6 +11,10 @@ depends on which.
 - A worker that dies loses nothing: the scheduler gives its runs to other workers (a run that
   kills its worker again and again, say by running out of memory, is recorded as failed).
 - Each task is named by its run key, so the scheduler never runs the same run twice at once.
+- Every execution of a run is counted where it happens: the worker reports it to the scheduler
+  (a Dask event), and the sweep appends each execution of this invocation to
+  ``OUT/executions.log``. A run executed twice (a lost worker's result computed again) shows
+  twice there, whatever the futures said.
 """
 
 from __future__ import annotations
@@ -22,10 +26,11 @@ import json
 import os
 import socket
 import time
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 
 import pandas as pd
-from distributed import as_completed
+from distributed import as_completed, get_worker
 
 from experiments.config import known_kpis
 from experiments.design import plan
@@ -34,22 +39,37 @@ from experiments.sweep_config import LoadedSweep, point_config
 from experiments.sweep_store import RunStore
 from sim import __version__
 
+EXECUTION_EVENTS = "icsim-run-executed"  # the Dask event topic of run executions
 
-def run_task(base_data: dict, point: dict, seed: int, months: int) -> dict:
+
+def run_task(base_data: dict, point: dict, seed: int, months: int, key: str = "", invocation: str = "") -> dict:
     """On a worker: one run of the base config patched with a point's values, and every KPI
     (NaN where one does not apply, such as money in a footprint without organisations), so that
     a sweep that later keeps another KPI needs no rerun. A task carries only its point's values;
-    the base config goes to the cluster once."""
+    the base config goes to the cluster once. The execution is reported to the scheduler (see
+    the module's docstring) under the run's ``key`` and the sweep's ``invocation``."""
 
     started = time.perf_counter()
     values = run_kpis(point_config(base_data, point), seed, months)
-    return {"seconds": time.perf_counter() - started, "worker": f"{socket.gethostname()}:{os.getpid()}",
-            "icsim_version": __version__, "months": months, **{k: float(values.get(k, float("nan"))) for k in _all_kpis()}}
+    seconds = time.perf_counter() - started
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    _report_execution({"invocation": invocation, "key": key, "process": worker, "seconds": round(seconds, 3),
+                       "finished_at": _now()})  # the scheduler adds the worker's address
+    return {"seconds": seconds, "worker": worker, "icsim_version": __version__, "months": months,
+            **{k: float(values.get(k, float("nan"))) for k in _all_kpis()}}
+
+
+def _report_execution(record: dict) -> None:
+    """Tell the scheduler a run was executed (nothing to tell outside a Dask worker)."""
+    try:
+        worker = get_worker()
+    except ValueError:  # called outside a worker (a test, a direct call)
+        return
+    worker.log_event(EXECUTION_EVENTS, record)
 
 
 @functools.cache
 def _all_kpis() -> list[str]:
-
     return sorted(known_kpis())
 
 
@@ -79,6 +99,7 @@ class Outcome:
     failed_before: int  # recorded as failed before this invocation and not retried
     ran: int  # finished now
     failed: int  # failed now (including invalid points)
+    invocation: str = field(default_factory=lambda: uuid.uuid4().hex)  # names this invocation's executions
 
     @property
     def failed_total(self) -> int:
@@ -141,14 +162,19 @@ def run_sweep(sweep: LoadedSweep, out, client, retry_failed: bool = False, progr
     for key in todo:
         row = runs.loc[key]
         point = {name: _plain(row[name]) for name in names}
-        future = client.submit(run_task, base, point, int(row.seed), spec.months, key=f"icsim-run-{key}",
-                               retries=0)
+        future = client.submit(run_task, base, point, int(row.seed), spec.months, key, outcome.invocation,
+                               key=f"icsim-run-{key}", retries=0)
         futures[future] = key
     try:
         for future in as_completed(list(futures), raise_errors=False):
             key = futures.pop(future)
+            try:
+                result = future.result() if future.status == "finished" else None
+                error = future.exception() if future.status == "error" else None
+            except OSError:  # done, but the cluster went away before the outcome could be fetched
+                lost.append(key)
+                continue
             if future.status == "finished":
-                result = future.result()
                 row = runs.loc[key]
                 store.write_run({"key": key, "point": int(row.point), "seed": int(row.seed),
                                  "config_digest": row.config_digest, "finished_at": _now(), **result})
@@ -159,15 +185,34 @@ def run_sweep(sweep: LoadedSweep, out, client, retry_failed: bool = False, progr
                 lost.append(key)
                 continue
             else:
-                record_failure(key, _error_text(future.exception()))
+                record_failure(key, _error_text(error))
             future.release()
     except BaseException:
         client.cancel(list(futures), force=True)
         raise
+    finally:
+        store.log_executions(_executions(client, outcome.invocation, outcome.ran))
     if lost:
         raise ClusterLost(f"the cluster dropped {len(lost)} runs before they finished (scheduler gone?); "
                           "finished runs are kept: run the same command again to finish")
     return outcome
+
+
+def _executions(client, invocation: str, expected: int, wait: float = 5.0) -> list[dict]:
+    """The executions of ``invocation`` the workers reported, in order; waits up to ``wait``
+    seconds for at least ``expected`` (the runs whose results arrived) to reach the scheduler.
+    Empty if the scheduler cannot be asked (it is gone: the log then misses this invocation)."""
+    deadline = time.monotonic() + wait
+    while client.status == "running":
+        try:
+            events = client.get_events(EXECUTION_EVENTS)
+        except Exception:  # a lost scheduler, a closed client: there is nothing to ask
+            return []
+        mine = [msg for _, msg in events if isinstance(msg, dict) and msg.get("invocation") == invocation]
+        if len(mine) >= expected or time.monotonic() > deadline:
+            return mine
+        time.sleep(0.05)
+    return []
 
 
 def results(out) -> pd.DataFrame:

@@ -1,38 +1,55 @@
 """The ``icsim`` command line: run a config, or check one.
 
-    icsim run CONFIG [--seed N] [--months M] [--out DIR]
+    icsim run CONFIG [--seed N] [--months M] [--out DIR] [--force]
     icsim validate CONFIG
-    icsim experiment EXPERIMENT [--replications N] [--workers N] [--out DIR]
+    icsim experiment EXPERIMENT [--replications N] [--workers N] [--out DIR] [--force]
     icsim sweep SWEEP [--workers N | --scheduler ADDRESS] [--out DIR] [--retry-failed] [--dry-run]
     icsim explore [CONFIG] [--port N] [--host H]
 
-A config that cannot be used is reported one problem per line, each naming its field, with exit
-code 2 and nothing written.
+Exit codes: 0 done; 2 bad input (a config, an option or ``--out``), reported one problem per
+line, each naming its field, with nothing written; 1 a run failed (a sweep's failed runs are
+recorded) or something unexpected happened, said in one line (``--debug`` shows where); 130
+interrupted by Ctrl-C, with nothing half-written left behind. What icsim guarantees about files
+and inputs is in docs/guarantees.md; where results may go is ``icsim.folders``.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
+import ipaddress
 import math
+import os
+import socket
 import sys
 import time
+import traceback
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sim.config import Config, ConfigError, load_config
+from icsim.entry import EXIT_INTERRUPTED, ctrl_c_interrupts
+from icsim.folders import OutputError, Staging, check, claim, out_path, probe
+from sim import __version__, resources
+from sim.completeness import check_finished
+from sim.config import Config, ConfigError, load_config, validate
+from sim.config.schema import MAX_SEED
 from sim.kpis import SUMMARY_KPIS, format_kpi
 
+EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 # The explorer's footprint when none is named: the shipped baseline, wherever icsim is run from.
 DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "baseline.yaml"
 PROGRESS_LINE_SECONDS = 30  # how often a sweep writes a progress line when not on a terminal
+MAX_MONTHS = 240
+
 
 def _refuse(err: Console, exc: ConfigError, what: str) -> int:
     """Say why a config, experiment or sweep cannot be used, one problem a line; the exit code."""
-    err.print(f"[bold red]error:[/] {exc.source}: the {what} cannot be used", highlight=False)
+    err.print(f"[bold red]error:[/] {escape(exc.source)}: the {what} cannot be used", highlight=False)
     for problem in exc.problems:
         err.print(f"  {problem}", markup=False, highlight=False)
     return EXIT_BAD_INPUT
@@ -46,50 +63,63 @@ def _load(path: str, err: Console) -> Config | None:
         return None
 
 
+def _feasible(cfg: Config, source: str, err: Console, months: int | None = None) -> resources.RunNeeds | None:
+    """What a run of ``cfg`` needs, or None (having said why) if it cannot run on this machine."""
+    try:
+        return resources.check(cfg, source, months)
+    except ConfigError as exc:
+        _refuse(err, exc, "config")
+        return None
+
+
 def cmd_validate(args, out: Console, err: Console) -> int:
     cfg = _load(args.config, err)
     if cfg is None:
+        return EXIT_BAD_INPUT
+    need = _feasible(cfg, args.config, err)
+    if need is None:
         return EXIT_BAD_INPUT
     eds = sum(1 for s in cfg.sites.values() if s.emergency_department)
     beds = sum(s.beds for s in cfg.sites.values())
     out.print(f"ok: {cfg.name}: {cfg.population:,} people in {len(cfg.localities)} localities, "
               f"{len(cfg.sites)} sites ({eds} type 1 A&Es, {beds:,} acute beds), "
-              f"{cfg.run.months} months from {cfg.run.start_date}", highlight=False)
+              f"{cfg.run.months} months from {cfg.run.start_date}; a run needs {need.describe()}", highlight=False)
     return 0
 
 
 def cmd_run(args, out: Console, err: Console) -> int:
-    if args.seed is not None and args.seed < 0:
-        err.print("error: --seed: must be >= 0")
+    if args.seed is not None and not 0 <= args.seed <= MAX_SEED:
+        err.print(f"error: --seed: must be between 0 and {MAX_SEED}")
         return EXIT_BAD_INPUT
-    if args.months is not None and not 1 <= args.months <= 240:
-        err.print("error: --months: must be between 1 and 240")
+    if args.months is not None and not 1 <= args.months <= MAX_MONTHS:
+        err.print(f"error: --months: must be between 1 and {MAX_MONTHS}")
         return EXIT_BAD_INPUT
-    cfg = _load(args.config, err)
-    if cfg is None:
+    # the config as run: --seed and --months go into it, so results/config.yaml is what ran
+    as_run = {k: v for k, v in (("seed", args.seed), ("months", args.months)) if v is not None}
+    try:
+        cfg = load_config(args.config, {"run": as_run} if as_run else None)
+    except ConfigError as exc:
+        return _refuse(err, exc, "config")
+    if _feasible(cfg, args.config, err) is None:
         return EXIT_BAD_INPUT
     from agents import health_system
     from icsim import outputs
 
-    seed = cfg.run.seed if args.seed is None else args.seed
-    target = Path(args.out) if args.out else Path("results") / f"{cfg.name}-seed{seed}"
-    try:
-        outputs.check_target(target)
-    except FileExistsError as exc:
-        err.print(f"error: {exc}")
-        return EXIT_BAD_INPUT
-
-    t0 = time.perf_counter()
-    hs = health_system(cfg, seed=seed, months=args.months)
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("months"), TimeElapsedColumn())
-    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
-        task = progress.add_task(f"{cfg.name}, seed {seed}", total=hs.months)
-        hs.run(progress=lambda done, total: progress.update(task, completed=done))
-    seconds = time.perf_counter() - t0
-    tables = outputs.collect(hs)
-    info = outputs.manifest(hs, seconds)
-    outputs.write(target, tables, info, cfg.model_dump(mode="json", by_alias=True))
+    seed = cfg.run.seed
+    target = out_path(args.out, Path("results") / f"{cfg.name}-seed{seed}")
+    with Staging(target, "run", args.force) as staging:  # --out checked and writable before simulating
+        t0 = time.perf_counter()
+        hs = health_system(cfg, seed=seed, months=cfg.run.months)
+        columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("months"), TimeElapsedColumn())
+        with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
+            task = progress.add_task(f"{cfg.name}, seed {seed}", total=hs.months)
+            hs.run(progress=lambda done, total: progress.update(task, completed=done))
+        check_finished(hs)
+        seconds = time.perf_counter() - t0
+        tables = outputs.collect(hs)
+        info = outputs.manifest(hs, seconds)
+        outputs.write(staging, tables, info, cfg)
     _print_summary(out, cfg, hs, tables, seconds, target)
     return 0
 
@@ -137,22 +167,32 @@ def cmd_experiment(args, out: Console, err: Console) -> int:
 
     try:
         exp = load_experiment(args.experiment)
+        for name, cfg in exp.configs.items():  # each scenario's run must fit the machine
+            try:
+                resources.check(cfg, str(exp.source), exp.spec.months)
+            except ConfigError as exc:
+                raise ConfigError(exc.source, [f"scenarios.{name}.overrides: {p}" for p in exc.problems]) from None
     except ConfigError as exc:
         return _refuse(err, exc, "experiment")
     from experiments import analysis, report
+    from experiments.registry import judge
     from experiments.runner import run_experiment
 
     spec = exp.spec
-    target = Path(args.out) if args.out else Path("results") / "experiments" / spec.name
+    target = out_path(args.out, Path("results") / "experiments" / spec.name)
     n = spec.replications if args.replications is None else args.replications
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
-               TimeElapsedColumn())
-    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
-        task = progress.add_task(spec.name, total=n * len(spec.scenarios))
-        results = run_experiment(exp, n, args.workers, progress=lambda done, total: progress.update(task, completed=done))
-    summary = analysis.summarise(results, spec.baseline, spec.kpis)
-    judged = report.verdict(summary, exp)
-    report.write(target, exp, results, summary, judged)
+    with Staging(target, "experiment", args.force) as staging:  # --out checked and writable before running
+        columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
+                   TimeElapsedColumn())
+        with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
+            task = progress.add_task(spec.name, total=n * len(spec.scenarios))
+            results = run_experiment(exp, n, args.workers,
+                                     progress=lambda done, total: progress.update(task, completed=done))
+        summary = analysis.summarise(results, spec.baseline, spec.kpis)
+        judged = judge(summary, exp)
+        report.write(staging.path, exp, results, summary, judged)
+        staging.commit({"name": spec.name, "experiment": str(exp.source), "replications": n,
+                        "icsim_version": __version__, "command": sys.argv})
     table = Table(title=f"{spec.name}: {spec.claim}")
     for col in ("question", "answer", "evidence"):
         table.add_column(col)
@@ -168,19 +208,17 @@ def cmd_sweep(args, out: Console, err: Console) -> int:
 
     try:
         sweep = load_sweep(args.sweep)
+        resources.check(validate(sweep.base_data, str(sweep.source)), str(sweep.source), sweep.spec.months)
     except ConfigError as exc:
         return _refuse(err, exc, "sweep")
     from experiments.sweep_store import RunStore
 
     spec = sweep.spec
-    target = Path(args.out) if args.out else Path("results") / "sweeps" / spec.name
-    try:
-        RunStore(target).check(spec.name)
-    except FileExistsError as exc:
-        err.print(f"error: {exc}")
-        return EXIT_BAD_INPUT
+    target = out_path(args.out, Path("results") / "sweeps" / spec.name)
+    check(target, "sweep", name=spec.name)
     if args.dry_run:
         return _sweep_plan(sweep, target, out)
+    probe(target)
     try:
         return _sweep(args, sweep, target, out, err)
     except KeyboardInterrupt:
@@ -192,7 +230,7 @@ def cmd_sweep(args, out: Console, err: Console) -> int:
                       "Run the same command again to finish them.", highlight=False)
         else:
             err.print("interrupted before any run started; nothing was written.")
-        return 130
+        return EXIT_INTERRUPTED
 
 
 def _sweep_plan(sweep, target: Path, out: Console) -> int:
@@ -226,6 +264,7 @@ def _sweep(args, sweep, target: Path, out: Console, err: Console) -> int:
     except (OSError, ValueError, TypeError) as exc:
         err.print(f"error: --scheduler {args.scheduler}: cannot reach the Dask scheduler ({exc})")
         return EXIT_BAD_INPUT
+    claim(target, "sweep", {"name": spec.name, "icsim_version": __version__})
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
                TextColumn("{task.fields[failed]} failed, {task.fields[remaining]} remaining"), TimeElapsedColumn())
     with client, Progress(*columns, console=err, transient=False, disable=not err.is_terminal) as progress:
@@ -243,7 +282,7 @@ def _sweep(args, sweep, target: Path, out: Console, err: Console) -> int:
             outcome = run_sweep(sweep, target, client, retry_failed=args.retry_failed, progress=show)
         except ClusterLost as exc:
             err.print(f"error: {exc}", highlight=False)
-            return 1
+            return EXIT_FAILED
     summary = sweep_summary.write(sweep, target)
     failed = f"{outcome.failed} failed"
     if outcome.failed_before:
@@ -252,15 +291,21 @@ def _sweep(args, sweep, target: Path, out: Console, err: Console) -> int:
               f"(skipped), {failed}.", highlight=False)
     out.print(f"Results: {summary / 'results.parquet'} (this sweep's runs), each run under {target}/runs. "
               f"Summary: {summary / 'report.md'}", highlight=False)
-    return 1 if outcome.failed_total else 0
+    return EXIT_FAILED if outcome.failed_total else 0
+
+
+def _loopback(host: str) -> bool:
+    """Is ``host`` this machine only (127.0.0.0/8, ::1, localhost)?"""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def cmd_explore(args, out: Console, err: Console) -> int:
     """Start the interactive explorer (``viz/app.py``) on a Solara server, in place of this process."""
-    import errno
-    import os
-    import socket
-
     if not 1 <= args.port <= 65535:
         err.print("error: --port: must be between 1 and 65535")
         return EXIT_BAD_INPUT
@@ -279,6 +324,10 @@ def cmd_explore(args, out: Console, err: Console) -> int:
         field = "--host" if exc.errno == errno.EADDRNOTAVAIL else "--port"
         err.print(f"error: {field}: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
         return EXIT_BAD_INPUT
+    if not _loopback(args.host):
+        err.print(f"warning: --host {args.host}: the explorer has no authentication; anyone who can reach this "
+                  f"machine on port {args.port} can use it and run simulations on it. Use it only on a network "
+                  "you trust (the default, 127.0.0.1, serves this machine only).", highlight=False)
     import viz
 
     app = Path(viz.__file__).resolve().parent / "app.py"
@@ -286,6 +335,7 @@ def cmd_explore(args, out: Console, err: Console) -> int:
            "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false"}
     out.print(f"icsim explorer: {cfg.name} on http://{args.host}:{args.port}/ (Ctrl+C stops it)", highlight=False)
     sys.stdout.flush()
+    sys.stderr.flush()
     os.execve(sys.executable, [sys.executable, "-m", "solara", "run", str(app), "--host", args.host,
                                "--port", str(args.port), "--production", "--no-open", "--no-check-version"], env)
     return 0  # not reached: the server replaces this process
@@ -307,49 +357,90 @@ def at_least(low: int, why: str = ""):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="icsim", description="Simulate an NHS Integrated Care System.")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", help="on an unexpected error, show the traceback")
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run a config and write its results")
+    run = sub.add_parser("run", parents=[common], help="run a config and write its results")
     run.add_argument("config", help="YAML config, e.g. configs/baseline.yaml")
     run.add_argument("--seed", type=int, help="random seed (default: run.seed in the config)")
     run.add_argument("--months", type=int, help="months to report (default: run.months in the config)")
-    run.add_argument("--out", help="results directory (default: results/NAME-seedN)")
+    run.add_argument("--out", help="results folder (default: results/NAME-seedN)")
+    run.add_argument("--force", action="store_true",
+                     help="replace an earlier run in the results folder (files you added to it are kept)")
     run.set_defaults(func=cmd_run)
-    val = sub.add_parser("validate", help="check a config and say what it describes")
+    val = sub.add_parser("validate", parents=[common], help="check a config and say what it describes")
     val.add_argument("config")
     val.set_defaults(func=cmd_validate)
-    exp = sub.add_parser("experiment", help="run scenarios x replications and write a report with a verdict")
+    exp = sub.add_parser("experiment", parents=[common],
+                         help="run scenarios x replications and write a report with a verdict")
     exp.add_argument("experiment", help="experiment YAML, e.g. experiments/forty_percent.yaml")
     exp.add_argument("--replications", type=at_least(2, "a confidence interval needs two"),
                      help="replications per scenario (default: the experiment's)")
     exp.add_argument("--workers", type=at_least(1), help="processes to run in parallel (default: one per core)")
-    exp.add_argument("--out", help="report directory (default: results/experiments/NAME)")
+    exp.add_argument("--out", help="report folder (default: results/experiments/NAME)")
+    exp.add_argument("--force", action="store_true",
+                     help="replace an earlier report in the folder (files you added to it are kept)")
     exp.set_defaults(func=cmd_experiment)
-    swp = sub.add_parser("sweep", help="run a parameter sweep on a Dask cluster, resumably, with sensitivity analysis")
+    swp = sub.add_parser("sweep", parents=[common],
+                         help="run a parameter sweep on a Dask cluster, resumably, with sensitivity analysis")
     swp.add_argument("sweep", help="sweep YAML, e.g. experiments/sweeps/community_levers.yaml")
     where = swp.add_mutually_exclusive_group()
     where.add_argument("--workers", type=at_least(1), help="worker processes of a local Dask cluster (default: one per core)")
     where.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
-    swp.add_argument("--out", help="sweep directory (default: results/sweeps/NAME); rerun to resume")
+    swp.add_argument("--out", help="sweep folder (default: results/sweeps/NAME); rerun to resume")
     swp.add_argument("--retry-failed", action="store_true", help="run again the runs recorded as failed")
     swp.add_argument("--dry-run", action="store_true",
                      help="check the sweep and say how many runs it has and how many are left; run nothing")
     swp.set_defaults(func=cmd_sweep)
-    xpl = sub.add_parser("explore", help="start the interactive explorer in a web page (Solara)")
+    xpl = sub.add_parser("explore", parents=[common], help="start the interactive explorer in a web page (Solara)")
     xpl.add_argument("config", nargs="?", default=str(DEFAULT_CONFIG),
                      help="footprint config shown first (default: configs/baseline.yaml)")
     xpl.add_argument("--port", type=int, default=8765, help="port to serve on (default: 8765)")
-    xpl.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    xpl.add_argument("--host", default="127.0.0.1",
+                     help="address to listen on (default: 127.0.0.1, this machine only; the explorer has no "
+                          "authentication)")
     xpl.set_defaults(func=cmd_explore)
     return parser
 
 
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
 def main(argv: list[str] | None = None) -> int:
-    try:
-        args = build_parser().parse_args(argv)
-    except SystemExit as exc:  # argparse has said what is wrong (or printed help): its code, returned
-        return int(exc.code or 0)
+    """The ``icsim`` command: its exit code. The one place errors become messages: bad input
+    (``ConfigError``, ``OutputError``) exits 2 naming the field, Ctrl-C exits 130, and anything
+    unexpected prints one line saying what to do and exits 1 (``--debug`` adds the traceback)."""
+    ctrl_c_interrupts()  # for callers other than the icsim program (which has done it already)
     out, err = Console(soft_wrap=True), Console(stderr=True, soft_wrap=True)
-    return args.func(args, out, err)
+    args = None
+    try:
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as exc:  # argparse has said what is wrong (or printed help): its code, returned
+            return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
+        return args.func(args, out, err)
+    except KeyboardInterrupt:
+        err.print("interrupted (Ctrl-C): stopped; nothing half-written was left behind.")
+        return EXIT_INTERRUPTED
+    except ConfigError as exc:
+        return _refuse(err, exc, "input")
+    except OutputError as exc:
+        err.print(f"error: {exc}", highlight=False, markup=False)
+        return EXIT_BAD_INPUT
+    except MemoryError:
+        err.print("error: out of memory: this run needs more memory than the machine could give; simulate fewer "
+                  "people or fewer months, or close other programs. Nothing was written.")
+        return EXIT_FAILED
+    except Exception as exc:
+        if args is not None and args.debug:
+            traceback.print_exc()
+        where = "" if args is not None and args.debug else " Run the same command with --debug to see where;"
+        err.print(f"error: unexpected {type(exc).__name__}: {_one_line(exc)}. Nothing was written.{where} if it "
+                  "is not a problem of this machine (disk full, a file removed while icsim ran), please report it "
+                  "with the command and that output.", highlight=False, markup=False)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

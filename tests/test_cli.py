@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from conftest import BASELINE, ROOT
 
 from icsim.cli import main
@@ -107,9 +108,19 @@ def test_run_writes_tables_and_manifest_and_prints_summary(tmp_path):
     for table in ("journeys", "census", "summary", "kpis_by_site"):
         pd.testing.assert_frame_equal(pd.read_parquet(out / f"{table}.parquet"),
                                       pd.read_parquet(again / f"{table}.parquet"))
-    # and a rerun into the same directory replaces it whole
-    assert icsim("run", str(BASELINE), "--months", "1", "--seed", "4", "--out", str(out)).returncode == 0
+    # the config written is the config as run: the --seed and --months used, not the file's
+    as_run = yaml.safe_load((out / "config.yaml").read_text())
+    assert as_run["run"]["seed"] == 3 and as_run["run"]["months"] == 1
+    assert manifest["kind"] == "run" and "journeys.parquet" in manifest["files"]
+    # a rerun into the same folder is refused without --force, leaving the earlier run as it was
+    before = (out / "manifest.json").read_bytes()
+    refused = icsim("run", str(BASELINE), "--months", "1", "--seed", "4", "--out", str(out))
+    assert refused.returncode == 2 and "--force" in refused.stderr and "Traceback" not in refused.stderr
+    assert (out / "manifest.json").read_bytes() == before
+    # and with --force replaces it
+    assert icsim("run", str(BASELINE), "--months", "1", "--seed", "4", "--out", str(out), "--force").returncode == 0
     assert json.loads((out / "manifest.json").read_text())["seed"] == 4
+    assert yaml.safe_load((out / "config.yaml").read_text())["run"]["seed"] == 4
 
 
 def test_explore_finds_the_shipped_baseline_from_any_directory(tmp_path):

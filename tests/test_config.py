@@ -107,7 +107,8 @@ def paths_of(problems) -> list[str]:
 
 # The domain rule: counts, rates, durations, multipliers and shares are never negative. The only
 # numbers that may be are coordinates and demand growth, each with its own lower bound.
-LOWER_BOUND = {"lat": -90.0, "lon": -180.0, "growth_per_year": -0.5}
+LOWER_BOUND = {"lat": -90.0, "lon": -180.0, "growth_per_year": -0.5, "allocation_growth": -0.5, "cost_growth": -0.5,
+               "budget_growth": -0.5}
 MAPPING_KEYS = set(AGE_BANDS) | set(PATHWAYS)
 
 
@@ -494,7 +495,8 @@ def test_extends_missing_base_is_a_config_error(tmp_path):
     patch = _write(tmp_path / "patch.yaml", {"extends": "nowhere.yaml"})
     with pytest.raises(ConfigError) as info:
         load_config(patch)
-    assert "nowhere.yaml" in info.value.source
+    assert info.value.source == str(patch.resolve())  # reported against the file that names it
+    assert info.value.problems == ["extends: nowhere.yaml: cannot read: No such file or directory"]
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from conftest import ROOT
 
 from experiments import analysis, report
 from experiments.config import load_experiment
+from experiments.registry import judge
 from experiments.runner import run_experiment
 from icsim.cli import main
 from sim.config import ConfigError
@@ -81,11 +82,11 @@ def digest(folder: Path) -> dict[str, str]:
 
 def test_the_report_is_regenerated_identically(tiny, tmp_path):
     exp, results, summary = tiny
-    first = report.write(tmp_path / "a", exp, results, summary, report.verdict(summary, exp))
+    first = report.write(tmp_path / "a", exp, results, summary, judge(summary, exp))
     again = run_experiment(exp, workers=1)  # the same runs, one process, another order of completion
     pd.testing.assert_frame_equal(results, again)
     s2 = analysis.summarise(again, "baseline", exp.spec.kpis)
-    second = report.write(tmp_path / "b", exp, again, s2, report.verdict(s2, exp))
+    second = report.write(tmp_path / "b", exp, again, s2, judge(s2, exp))
     assert digest(first) == digest(second)
     text = (first / "report.md").read_text()
     assert "fewer_beds" in text and "![bed_occupancy_midnight](figures/bed_occupancy_midnight.png)" in text
@@ -116,7 +117,7 @@ def test_experiment_command_exits_2_on_bad_input(tmp_path, capsys):
                                   "calibration"])
 def test_shipped_experiments_load(name):
     exp = load_experiment(ROOT / "experiments" / f"{name}.yaml")
-    assert exp.spec.name == name and exp.spec.verdict == f"experiments.{name}"
+    assert exp.spec.name == name and exp.spec.verdict == name
 
 
 @pytest.mark.parametrize("config", ["baseline", "nw_london", "squeeze"])

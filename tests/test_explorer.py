@@ -30,7 +30,7 @@ import yaml
 from conftest import BASELINE, ROOT
 
 from icsim.cli import main
-from sim.config import ConfigError, load_raw
+from sim.config import ConfigError, load_raw, validate
 from sim.kpis import kpi_tables
 from viz.footprints import footprints, load
 from viz.levers import FIELDS, SITE, levers_of, patch, scenario_config
@@ -233,6 +233,13 @@ def test_the_download_holds_both_runs(tiny_session):
                 "scenario_config.yaml", "levers.json"} <= names
         kpis = pd.read_csv(zf.open("kpis_monthly.csv"))
         config = yaml.safe_load(zf.read("scenario_config.yaml"))
+        levers = json.loads(zf.read("levers.json"))
+        everything = b"".join(zf.read(name) for name in names).decode()
+    assert levers["footprint"] == tiny_session.footprint.path.name
+    assert validate(config).digest() == tiny_session.config.digest()  # the config loads back as it ran
+    # no path of the server's: not the footprint's folder, not the home or working folder
+    for folder in {str(tiny_session.footprint.path.parent), str(Path.home()), os.getcwd()} - {"/"}:
+        assert folder not in everything
     assert set(kpis.run) == {"scenario", "baseline"} and set(kpis.month) == {"2024-04", "2024-05"}
     diverted = kpis[kpis.kpi == "diverted_to_virtual_ward"].groupby("run").value.sum()
     assert diverted["scenario"] > diverted["baseline"]

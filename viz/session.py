@@ -28,12 +28,11 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from agents import health_system
 from agents.reporting import decision_table, ledger_table, organisation_table
 from sim.calendar import Calendar
-from sim.config import Config, ConfigError
+from sim.config import Config, ConfigError, dump_yaml
 from sim.kpis import month_kpis, tables_for_kpis
 from sim.model import HealthSystem
 from viz.footprints import Footprint
@@ -204,9 +203,9 @@ class Session:
                 df = pd.concat(dfs, ignore_index=True)
                 cols = ["run", *[c for c in df.columns if c != "run"]] if "run" in df.columns else list(df.columns)
                 zf.writestr(f"{table}.csv", df[cols].to_csv(index=False))
-            zf.writestr("scenario_config.yaml", yaml.safe_dump(self.config.model_dump(mode="json", by_alias=True),
-                                                               sort_keys=False))
-            zf.writestr("levers.json", json.dumps({"footprint": str(self.footprint.path), "seed": self.seed,
+            zf.writestr("scenario_config.yaml", dump_yaml(self.config))
+            # the footprint by its file's name only: a download carries no path of the server's
+            zf.writestr("levers.json", json.dumps({"footprint": self.footprint.path.name, "seed": self.seed,
                                                    "months": self.months, "months_done": done,
                                                    "levers": asdict(self.levers)}, indent=2))
         return buf.getvalue()

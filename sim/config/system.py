@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from sim.config.organisations import OrganisationsConfig
-from sim.config.schema import NonNegFloat, NonNegInt, Probability, Strict
+from sim.config.schema import Multiplier, Probability, SafeName, Seed, Strict
 from sim.distributions import Distribution, Fixed
 
 AGE_BANDS: tuple[str, ...] = ("0-17", "18-64", "65-84", "85+")
@@ -38,7 +38,23 @@ def _shares(mapping: dict, what: str) -> None:
         raise ValueError(f"{what} must sum to 1 (they sum to {total:.6g})")
 
 
-ByAge = dict[AgeBand, NonNegFloat]
+# Bounds a real system could have (docs/parameters.md, "Bounds").
+MAX_PEOPLE_PER_BAND = 20_000_000  # in one locality and age band
+MAX_POPULATION = 70_000_000  # a footprint: about the United Kingdom
+MIN_POPULATION = 1_000  # fewer people give no KPI worth reading
+MAX_PLACES = 2_000  # localities, and sites
+MAX_RATE_PER_1000 = 100_000.0  # a year: a hundred contacts a person
+MAX_BEDS = 10_000  # at one site (the largest English hospitals have about 2,000)
+MAX_STAFF = 1_000  # clinicians on duty at one department
+MAX_CUBICLES = 2_000
+MAX_VEHICLES = 10_000  # ambulances (London's whole fleet is about 1,100)
+MAX_CASELOAD = 1_000_000  # places or packages of one service
+MAX_PER_WEEK = 100_000.0  # starts a week
+MAX_MINUTES = 10_080.0  # a week, for a wait given in minutes
+MAX_DAYS = 3_650  # ten years
+PerThousand = Annotated[float, Field(ge=0, le=MAX_RATE_PER_1000)]
+ByAge = dict[AgeBand, PerThousand]
+Relative = Annotated[float, Field(ge=0, le=1e6)]  # a profile's or rota's relative weight
 
 
 # --- run ---------------------------------------------------------------------------------------
@@ -47,10 +63,10 @@ ByAge = dict[AgeBand, NonNegFloat]
 class RunConfig(Strict):
     """How long to simulate and from when. Time in the simulation is minutes from ``start_date``."""
 
-    start_date: dt.date = dt.date(2024, 4, 1)
+    start_date: dt.date = Field(dt.date(2024, 4, 1), ge=dt.date(1900, 1, 1), le=dt.date(2200, 12, 31))
     months: int = Field(12, ge=1, le=240)
-    warmup_days: NonNegInt = Field(28, description="days simulated first and left out of KPIs")
-    seed: NonNegInt = 42
+    warmup_days: int = Field(28, ge=0, le=MAX_DAYS, description="days simulated first and left out of KPIs")
+    seed: Seed = 42
 
 
 # --- population and demand ---------------------------------------------------------------------
@@ -61,7 +77,7 @@ class LocalityConfig(Strict):
 
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
-    population: dict[AgeBand, NonNegInt]
+    population: dict[AgeBand, Annotated[int, Field(ge=0, le=MAX_PEOPLE_PER_BAND)]]
     frail_share: dict[AgeBand, Probability]
 
     @model_validator(mode="after")
@@ -75,9 +91,9 @@ class ProfileConfig(Strict):
     """Relative intensity by hour of day, day of week (Monday first) and month (January first).
     Each list is rescaled to mean 1, so only its shape matters."""
 
-    hour_of_day: list[NonNegFloat] = Field(default_factory=lambda: [1.0] * 24)
-    day_of_week: list[NonNegFloat] = Field(default_factory=lambda: [1.0] * 7)
-    month_of_year: list[NonNegFloat] = Field(default_factory=lambda: [1.0] * 12)
+    hour_of_day: list[Relative] = Field(default_factory=lambda: [1.0] * 24)
+    day_of_week: list[Relative] = Field(default_factory=lambda: [1.0] * 7)
+    month_of_year: list[Relative] = Field(default_factory=lambda: [1.0] * 12)
 
     @model_validator(mode="after")
     def _lengths(self):
@@ -99,7 +115,7 @@ class DemandConfig(Strict):
         description="A&E attendances that arrive on foot or by car (not by ambulance, not sent by a GP)"
     )
     elective_admissions_per_1000: ByAge = Field(description="elective inpatient admissions (not day cases)")
-    frail_rate_multiplier: NonNegFloat = Field(
+    frail_rate_multiplier: Multiplier = Field(
         2.0, description="a frail person's urgent-care demand relative to a non-frail person of the same age band"
     )
     growth_per_year: float = Field(0.0, ge=-0.5, le=0.5)
@@ -125,15 +141,16 @@ class EmergencyDepartmentConfig(Strict):
     """A type 1 A&E: consultant-led, open 24 hours, with resuscitation; takes ambulances."""
 
     open: bool = True
-    clinicians: NonNegInt = Field(description="decision-making clinicians on duty at any time")
-    cubicles: NonNegInt = Field(description="majors and resus cubicles; a patient waiting for a bed holds one")
+    clinicians: int = Field(ge=0, le=MAX_STAFF, description="decision-making clinicians on duty at any time")
+    cubicles: int = Field(ge=0, le=MAX_CUBICLES,
+                          description="majors and resus cubicles; a patient waiting for a bed holds one")
 
 
 class UrgentCareCentreConfig(Strict):
     """A type 3 A&E (urgent treatment centre): walk-in minor illness and injury, no ambulances."""
 
     open: bool = True
-    clinicians: NonNegInt
+    clinicians: int = Field(ge=0, le=MAX_STAFF)
 
 
 class SiteConfig(Strict):
@@ -144,8 +161,8 @@ class SiteConfig(Strict):
     lon: float = Field(ge=-180, le=180)
     emergency_department: EmergencyDepartmentConfig | None = None
     urgent_care_centre: UrgentCareCentreConfig | None = None
-    beds: NonNegInt = Field(0, description="general and acute beds open, for emergencies and electives")
-    elective_beds: NonNegInt = Field(0, description="of those, beds ring-fenced for elective admissions")
+    beds: int = Field(0, ge=0, le=MAX_BEDS, description="general and acute beds open, for emergencies and electives")
+    elective_beds: int = Field(0, ge=0, le=MAX_BEDS, description="of those, beds ring-fenced for elective admissions")
 
     @model_validator(mode="after")
     def _ring_fence(self):
@@ -158,10 +175,10 @@ class SiteConfig(Strict):
 class TravelConfig(Strict):
     """How travel times are derived from coordinates, and any measured times that override them."""
 
-    road_speed_kmh: float = Field(30.0, gt=0, description="average blue-light-free road speed")
-    detour_factor: float = Field(1.3, ge=1, description="road distance over straight-line distance")
-    neighbours: int = Field(6, ge=1, description="each place is joined to this many nearest places")
-    minutes: dict[str, NonNegFloat] = Field(
+    road_speed_kmh: float = Field(30.0, ge=1, le=200, description="average blue-light-free road speed")
+    detour_factor: float = Field(1.3, ge=1, le=10, description="road distance over straight-line distance")
+    neighbours: int = Field(6, ge=1, le=MAX_PLACES, description="each place is joined to this many nearest places")
+    minutes: dict[str, Annotated[float, Field(ge=0, le=MAX_MINUTES)]] = Field(
         default_factory=dict, description='measured times, keyed "a--b" by place names'
     )
 
@@ -172,14 +189,15 @@ class TravelConfig(Strict):
 class PrimaryCareConfig(Strict):
     """GP practices, grouped one primary care network per locality: slots from staff, booked FIFO."""
 
-    gp_fte_per_1000: NonNegFloat = Field(description="GP full-time equivalents per 1,000 people")
-    appointments_per_gp_fte_per_day: NonNegFloat
-    other_staff_appointments_per_1000_per_day: NonNegFloat = Field(
+    gp_fte_per_1000: float = Field(ge=0, le=100, description="GP full-time equivalents per 1,000 people")
+    appointments_per_gp_fte_per_day: float = Field(ge=0, le=1_000)
+    other_staff_appointments_per_1000_per_day: float = Field(ge=0, le=1_000,
         description="nurse, pharmacist and other appointments per 1,000 people per working day"
     )
     working_days: list[Annotated[int, Field(ge=0, le=6)]] = [0, 1, 2, 3, 4]
     urgent_share: Probability = Field(description="requests that need to be seen soon")
-    urgent_tolerance_days: NonNegFloat = Field(description="an urgent request offered a longer wait looks elsewhere")
+    urgent_tolerance_days: float = Field(ge=0, le=365,
+                                         description="an urgent request offered a longer wait looks elsewhere")
     urgent_to_ae_share: Probability = Field(description="of urgent requests refused a soon slot, the share who go to A&E")
     consultation_to_ae_share: Probability
     consultation_to_direct_admission_share: Probability = Field(
@@ -191,7 +209,7 @@ class PrimaryCareConfig(Strict):
 class AmbulanceConfig(Strict):
     """One ambulance service: a fleet answering 999 calls by category, conveying some to A&E."""
 
-    vehicles: NonNegInt
+    vehicles: int = Field(ge=0, le=MAX_VEHICLES)
     category_shares: dict[Literal[1, 2, 3, 4], Probability]
     hear_and_treat_share: Probability
     see_and_treat_share: Probability
@@ -203,8 +221,8 @@ class AmbulanceConfig(Strict):
     on_scene_minutes: Distribution
     handover_minutes: Distribution = Field(description="clinical handover once an A&E space is free")
     clear_minutes: Distribution = Field(description="cleaning and returning to service after handover")
-    blue_light_speedup: float = Field(1.5, ge=1, description="emergency driving is this much faster than road speed")
-    handover_release_minutes: NonNegFloat | None = Field(
+    blue_light_speedup: float = Field(1.5, ge=1, le=10, description="emergency driving is this much faster than road speed")
+    handover_release_minutes: Annotated[float, Field(ge=0, le=MAX_MINUTES)] | None = Field(
         None, description="a crew still waiting this long for a cubicle hands its patient over into corridor care "
                           "(NHS England's 45-minute release to respond); null: crews wait as long as it takes")
 
@@ -232,14 +250,14 @@ class AandEConfig(Strict):
     ucc_assessment_minutes: Distribution
     ucc_transfer_share: Probability = Field(description="urgent care centre patients sent on to a type 1 A&E")
     admit_probability: AcuityShares = Field(description="by triage category, for a patient aged under 65 and not frail")
-    admit_odds_ratio_65plus: NonNegFloat = 2.0
-    admit_odds_ratio_frail: NonNegFloat = 2.0
+    admit_odds_ratio_65plus: Multiplier = 2.0
+    admit_odds_ratio_frail: Multiplier = 2.0
     community_referral_share: Probability = Field(description="of those not admitted, the share referred to community care")
     majors_acuity_max: int = Field(3, ge=1, le=5, description="triage categories up to this one need a cubicle")
-    corridor_care_after_minutes: NonNegFloat | None = Field(
+    corridor_care_after_minutes: Annotated[float, Field(ge=0, le=MAX_MINUTES)] | None = Field(
         None, description="a majors patient waiting this long for a cubicle is assessed and kept in a corridor; "
                           "null: they wait for a cubicle however long it takes")
-    clinician_rota: list[NonNegFloat] = Field(
+    clinician_rota: list[Relative] = Field(
         default_factory=lambda: [1.0] * 24,
         description="relative clinicians on duty by hour of day (rescaled to mean 1)")
 
@@ -266,14 +284,14 @@ class AcuteBedsConfig(Strict):
     zero_day_share: Probability = Field(description="emergency admissions discharged the same day")
     zero_day_hours: Distribution
     emergency_los_days: Distribution = Field(description="clinical stay of an overnight admission, not frail")
-    frail_los_multiplier: NonNegFloat = 1.5
+    frail_los_multiplier: Multiplier = 1.5
     elective_los_days: Distribution
     elective_admission_hour: float = Field(8.0, ge=0, lt=24)
     elective_days: list[Annotated[int, Field(ge=0, le=6)]] = [0, 1, 2, 3, 4]
-    elective_bed_reserve: NonNegInt = Field(0, description="beds left free for emergencies when admitting electives")
-    escalation_share: NonNegFloat = Field(
+    elective_bed_reserve: int = Field(0, ge=0, le=MAX_BEDS, description="beds left free for emergencies when admitting electives")
+    escalation_share: Probability = Field(
         0.0, description="extra beds a site opens, as a share of its beds, while patients queue for a bed (OPEL)")
-    escalation_trigger: NonNegInt = Field(5, description="patients waiting for a bed at the midnight check that open escalation beds")
+    escalation_trigger: int = Field(5, ge=0, le=MAX_CASELOAD, description="patients waiting for a bed at the midnight check that open escalation beds")
     turnaround_hours: Distribution = Field(
         default_factory=lambda: Fixed(dist="fixed", value=0.0),
         description="a bed is unavailable this long after a patient leaves (cleaning, handover, bed management)")
@@ -288,7 +306,7 @@ class DischargeConfig(Strict):
     arrangement_days: dict[Literal["P1", "P2", "P3"], Distribution] = Field(
         description="assessing and arranging care once fit, before a place is sought (the patient stays in the bed)")
     readmission_probability: dict[Pathway, Probability]
-    inadequate_care_readmission_multiplier: NonNegFloat = Field(
+    inadequate_care_readmission_multiplier: Multiplier = Field(
         description="readmission risk multiplier when the care needed after discharge was not given"
     )
     readmission_days: Distribution
@@ -311,13 +329,13 @@ class CommunityConfig(Strict):
     for out of hospital. A diversion policy sends a share of would-be admissions to a virtual ward;
     a diverted patient who was not suitable may deteriorate and come back sicker."""
 
-    virtual_ward_beds: NonNegInt
+    virtual_ward_beds: int = Field(ge=0, le=MAX_CASELOAD)
     virtual_ward_days: Distribution
-    urgent_response_caseload: NonNegInt
+    urgent_response_caseload: int = Field(ge=0, le=MAX_CASELOAD)
     urgent_response_days: Distribution
-    intermediate_care_beds: NonNegInt
+    intermediate_care_beds: int = Field(ge=0, le=MAX_CASELOAD)
     intermediate_care_days: Distribution
-    reablement_caseload: NonNegInt
+    reablement_caseload: int = Field(ge=0, le=MAX_CASELOAD)
     reablement_days: Distribution
     admission_diversion_share: Probability = Field(0.0, description="share of decisions to admit sent to a virtual ward instead")
     suitable_share: Probability = Field(description="share of admitted patients truly suitable for out-of-hospital care")
@@ -326,33 +344,42 @@ class CommunityConfig(Strict):
         0.0, description="share of unsuitable patients a clinician recognises, and admits, when the policy would divert them")
     deterioration_probability_unsuitable: Probability
     deterioration_days: Distribution
-    deteriorated_los_multiplier: NonNegFloat = 1.3
+    deteriorated_los_multiplier: Multiplier = 1.3
 
 
 class SocialCareConfig(Strict):
     """Council-funded home care and care homes, shared with people referred from the community."""
 
-    home_care_packages: NonNegInt
+    home_care_packages: int = Field(ge=0, le=MAX_CASELOAD)
     home_care_package_days: Distribution
-    home_care_community_starts_per_week: NonNegFloat
-    care_home_places: NonNegInt
+    home_care_community_starts_per_week: float = Field(ge=0, le=MAX_PER_WEEK)
+    care_home_places: int = Field(ge=0, le=MAX_CASELOAD)
     care_home_stay_days: Distribution
-    care_home_community_admissions_per_week: NonNegFloat
+    care_home_community_admissions_per_week: float = Field(ge=0, le=MAX_PER_WEEK)
     self_funder_share: Probability
     eligibility_threshold: Probability = Field(
         description="need score (0-1) above which the council funds care; below it a non-self-funder gets none"
     )
     initial_occupancy: Probability = Field(0.95, description="home care and care home occupancy at the start")
 
+    @model_validator(mode="after")
+    def _stays_take_time(self):
+        # the market starts full of clients part-way through stays drawn in proportion to their
+        # length: stays that all last no time cannot be drawn so
+        for name in ("home_care_package_days", "care_home_stay_days"):
+            if not getattr(self, name).mean() > 0:
+                raise ValueError(f"{name}: a stay must last some time (its mean is 0)")
+        return self
+
 
 class Config(Strict):
     """A whole Integrated Care System: its people, places, services and how long to run it."""
 
-    name: str = Field(min_length=1)
-    description: str = ""
+    name: SafeName
+    description: str = Field("", max_length=10_000)
     run: RunConfig = Field(default_factory=RunConfig)
-    localities: dict[str, LocalityConfig] = Field(min_length=1)
-    sites: dict[str, SiteConfig] = Field(min_length=1)
+    localities: dict[str, LocalityConfig] = Field(min_length=1, max_length=MAX_PLACES)
+    sites: dict[str, SiteConfig] = Field(min_length=1, max_length=MAX_PLACES)
     travel: TravelConfig = Field(default_factory=TravelConfig)
     demand: DemandConfig
     primary_care: PrimaryCareConfig
@@ -381,6 +408,9 @@ class Config(Strict):
                 raise ValueError(f'travel.minutes["{key}"]: must be "a--b" with a and b locality or site names')
         if not any(s.ambulance_station for s in self.sites.values()):
             raise ValueError("sites: at least one site must be an ambulance_station")
+        if not MIN_POPULATION <= self.population <= MAX_POPULATION:
+            raise ValueError(f"localities: the footprint has {self.population:,} people; it must have between "
+                             f"{MIN_POPULATION:,} and {MAX_POPULATION:,}")
         return self
 
     @property

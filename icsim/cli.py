@@ -5,6 +5,7 @@
     icsim experiment EXPERIMENT [--replications N] [--workers N] [--out DIR]
     icsim sweep SWEEP [--workers N | --scheduler ADDRESS] [--out DIR] [--retry-failed] [--dry-run]
     icsim explore [CONFIG] [--port N] [--host H]
+    icsim calibrate CONFIG [--replications N] [--seed S] [--out DIR]
 
 A config that cannot be used is reported one problem per line, each naming its field, with exit
 code 2 and nothing written.
@@ -22,6 +23,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from icsim import calibrate
 from sim.config import Config, ConfigError, load_config
 from sim.kpis import SUMMARY_KPIS, format_kpi
 
@@ -291,6 +293,14 @@ def cmd_explore(args, out: Console, err: Console) -> int:
     return 0  # not reached: the server replaces this process
 
 
+def cmd_calibrate(args, out: Console, err: Console) -> int:
+    """Replications of a footprint against the published figures it carries (``icsim.calibrate``)."""
+    cfg = _load(args.config, err)
+    if cfg is None:
+        return EXIT_BAD_INPUT
+    return calibrate.command(cfg, args, out, err)
+
+
 def at_least(low: int, why: str = ""):
     """An argparse type: a whole number no smaller than ``low`` (argparse then names the option
     and exits with code 2)."""
@@ -340,6 +350,12 @@ def build_parser() -> argparse.ArgumentParser:
     xpl.add_argument("--port", type=int, default=8765, help="port to serve on (default: 8765)")
     xpl.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
     xpl.set_defaults(func=cmd_explore)
+    cal = sub.add_parser("calibrate", help="run a footprint N times against the published figures it carries")
+    cal.add_argument("config", help="YAML config with calibration: targets, e.g. configs/nw_london.yaml")
+    cal.add_argument("--replications", type=at_least(1), help="runs (default: calibration.replications)")
+    cal.add_argument("--seed", type=at_least(0), help="first seed; run k uses seed + k (default: the config's)")
+    cal.add_argument("--out", help="directory for calibration.csv and .md (default: results/calibration/NAME)")
+    cal.set_defaults(func=cmd_calibrate)
     return parser
 
 

@@ -7,6 +7,7 @@ that into exit code 2 with nothing written.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +98,9 @@ def _field_path(loc: tuple, data) -> str:
     return out or "(top level)"
 
 
+_NAMES_FIELD = re.compile(r"^([A-Za-z_][\w.\[\]\"-]*): ")
+
+
 def validate_as(model: type[BaseModel], data: dict, source: str):
     """Validate plain data into ``model`` (a config, an experiment, a sweep); raise
     ``ConfigError`` naming every bad field as the user wrote it."""
@@ -105,8 +109,14 @@ def validate_as(model: type[BaseModel], data: dict, source: str):
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            msg = err["msg"].removeprefix("Value error, ")
-            problems.append(f"{_field_path(err['loc'], data)}: {msg}")
+            path = _field_path(err["loc"], data)
+            for msg in err["msg"].removeprefix("Value error, ").split("\n"):
+                # a check across fields names the fields itself (``calibration.sites.x: ...``)
+                named = _NAMES_FIELD.match(msg)
+                if named and (path == "(top level)" or named[1] == path or named[1].startswith(path + ".")):
+                    problems.append(msg)
+                else:
+                    problems.append(f"{path}: {msg}")
         raise ConfigError(source, problems) from None
 
 

@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from sim.config.calibration import CalibrationConfig
 from sim.config.organisations import OrganisationsConfig
 from sim.config.schema import NonNegFloat, NonNegInt, Probability, Strict
 from sim.distributions import Distribution, Fixed
@@ -364,6 +365,8 @@ class Config(Strict):
     social_care: SocialCareConfig
     organisations: OrganisationsConfig | None = Field(
         None, description="the organisations and their budget rules; without them capacities stay as configured")
+    calibration: CalibrationConfig | None = Field(
+        None, description="published figures this footprint is judged against (`icsim calibrate`)")
 
     @model_validator(mode="after")
     def _coherent(self):
@@ -381,6 +384,10 @@ class Config(Strict):
                 raise ValueError(f'travel.minutes["{key}"]: must be "a--b" with a and b locality or site names')
         if not any(s.ambulance_station for s in self.sites.values()):
             raise ValueError("sites: at least one site must be an ambulance_station")
+        if self.calibration is not None:
+            problems = self.calibration.check_places(set(self.sites), set(self.localities))
+            if problems:
+                raise ValueError("\n".join(problems))
         return self
 
     @property

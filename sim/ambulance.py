@@ -66,7 +66,7 @@ class AmbulanceService:
             log.finish(pid, End.SEE_AND_TREAT if n.outcome == SEE_AND_TREAT else End.URGENT_COMMUNITY_RESPONSE,
                        env.now)
             return
-        site = self.router.ed_site[n.locality]
+        site = self.router.ed_site_at(n.locality, env.now + n.d_on_scene)  # open when the crew leaves the scene
         drive = self.geo.travel[n.locality][site] / speedup
         log.conveyance_minutes[pid] = drive
         yield env.timeout(n.d_on_scene + drive)  # treat, then convey

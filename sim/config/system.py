@@ -123,11 +123,24 @@ class DemandConfig(Strict):
 
 
 class EmergencyDepartmentConfig(Strict):
-    """A type 1 A&E: consultant-led, open 24 hours, with resuscitation; takes ambulances."""
+    """A type 1 A&E: consultant-led, with resuscitation; takes ambulances. Open 24 hours unless
+    ``hours`` says otherwise: outside them ambulances and walk-in majors go to the next nearest
+    open A&E (patients already in the department finish their visit), while a co-located urgent
+    care centre keeps its own hours (24 hours)."""
 
     open: bool = True
     clinicians: NonNegInt = Field(description="decision-making clinicians on duty at any time")
     cubicles: NonNegInt = Field(description="majors and resus cubicles; a patient waiting for a bed holds one")
+    hours: tuple[Annotated[int, Field(ge=0, le=24)], Annotated[int, Field(ge=0, le=24)]] | None = Field(
+        None, description="[opens, closes]: whole hours of the day it takes new patients, e.g. [8, 19] for "
+                          "08:00-19:00; null: 24 hours")
+
+    @model_validator(mode="after")
+    def _hours(self):
+        if self.hours is not None and not self.hours[0] < self.hours[1]:
+            raise ValueError(f"hours: opens ({self.hours[0]}) must be before it closes ({self.hours[1]}), "
+                             "within one day")
+        return self
 
 
 class UrgentCareCentreConfig(Strict):

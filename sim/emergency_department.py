@@ -113,7 +113,7 @@ class EmergencyCare:
             if ucc is not None and ucc.is_open:
                 return self.attend_ucc(n, ucc, at), at
         else:
-            site = router.ed_site_at(n.locality, at)
+            site = router.ed_site_at(n.locality, at, n.u_ed_choice)
         return self.attend(n, self.eds[site], arrived=at), at + n.d_triage
 
     def attend_ucc(self, n: Need, ucc: UrgentCareCentre, arrived: float):

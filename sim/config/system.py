@@ -131,6 +131,9 @@ class EmergencyDepartmentConfig(Strict):
     open: bool = True
     clinicians: NonNegInt = Field(description="decision-making clinicians on duty at any time")
     cubicles: NonNegInt = Field(description="majors and resus cubicles; a patient waiting for a bed holds one")
+    attractiveness: float = Field(
+        1.0, gt=0, le=1000, description="relative pull on patients and crews when they choose among A&Es "
+                                        "(travel.ed_choice_decay_minutes); unused when they go to the nearest")
     hours: tuple[Annotated[int, Field(ge=0, le=24)], Annotated[int, Field(ge=0, le=24)]] | None = Field(
         None, description="[opens, closes]: whole hours of the day it takes new patients, e.g. [8, 19] for "
                           "08:00-19:00; null: 24 hours")
@@ -178,6 +181,11 @@ class TravelConfig(Strict):
     minutes: dict[str, NonNegFloat] = Field(
         default_factory=dict, description='measured times, keyed "a--b" by place names'
     )
+    ed_choice_decay_minutes: float | None = Field(
+        None, gt=0, le=600,
+        description="patients and ambulance crews choose among open type 1 A&Es with probability proportional to "
+                    "attractiveness x exp(-extra minutes / this), the extra minutes over the nearest (a Huff "
+                    "model); null: always the nearest")
 
 
 # --- services ----------------------------------------------------------------------------------
@@ -218,6 +226,13 @@ class AmbulanceConfig(Strict):
     handover_minutes: Distribution = Field(description="clinical handover once an A&E space is free")
     clear_minutes: Distribution = Field(description="cleaning and returning to service after handover")
     blue_light_speedup: float = Field(1.5, ge=1, description="emergency driving is this much faster than road speed")
+    standby_in_localities: bool = Field(
+        False, description="vehicles wait at standby points within every locality (dynamic deployment, as London's): "
+                           "a response starts in the caller's locality, so it is mobilisation and the travel within "
+                           "the locality; false: it starts at the nearest ambulance station")
+    conveyance_from_scene: bool = Field(
+        False, description="the drive to A&E starts at the scene, scene_travel_extra_minutes from the locality's "
+                           "centre, which is added to the conveyance; false: it starts at the locality's centre")
     handover_release_minutes: NonNegFloat | None = Field(
         None, description="a crew still waiting this long for a cubicle hands its patient over into corridor care "
                           "(NHS England's 45-minute release to respond); null: crews wait as long as it takes")

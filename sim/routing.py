@@ -14,7 +14,8 @@ With a choice model (``travel.ed_choice_decay_minutes``, tau) a patient, or thei
 does not always go to the nearest type 1 A&E: among those open, site j is chosen from locality i
 with probability proportional to ``attractiveness_j x exp(-(t_ij - t_i,nearest) / tau)`` (a Huff
 model), by the patient's own uniform (``u_ed_choice``), so that the same patient makes the same
-choice among the same sites in every scenario. Closing an A&E shares its patients among the others
+choice among the same sites in every scenario. Ambulance crews choose with their own weights where
+the config gives them (``crew_attractiveness``: conveyance policies differ from patients' choices). Closing an A&E shares its patients among the others
 in proportion to those weights.
 """
 
@@ -64,12 +65,16 @@ class Router:
                 opens, closes = ed.hours
                 self.in_hours[:, i] = [opens <= h < closes for h in range(HOURS)]
         self.decay = config.travel.ed_choice_decay_minutes
-        self.attractiveness = np.array([s.emergency_department.attractiveness if s.emergency_department else 1.0
-                                        for s in config.sites.values()])
+        eds = [s.emergency_department for s in config.sites.values()]
+        self.attractiveness = np.array([ed.attractiveness if ed else 1.0 for ed in eds])
+        self.crew_attractiveness = np.array([
+            (ed.crew_attractiveness if ed.crew_attractiveness is not None else ed.attractiveness) if ed else 1.0
+            for ed in eds])
         self.ed_site: list[int] = []
         self.minors_site: list[int] = []
         self.ed_from_site: list[int] = []
         self._choice_by_hour: list[list[tuple[list[int], list[float]]] | None] = []
+        self._crew_choice_by_hour: list[list[tuple[list[int], list[float]]] | None] = []
         self._ed_by_hour: list[list[int]] = []
         self._minors_by_hour: list[list[int]] = []
         self._ed_from_by_hour: list[list[int]] = []
@@ -94,16 +99,16 @@ class Router:
 
         choices: dict[bytes, list[tuple[list[int], list[float]]]] = {}
 
-        def choice(ed: np.ndarray) -> list[tuple[list[int], list[float]]] | None:
+        def choice(ed: np.ndarray, weights: np.ndarray) -> list[tuple[list[int], list[float]]] | None:
             if self.decay is None:
                 return None
-            key = ed.tobytes()
+            key = ed.tobytes() + weights.tobytes()
             if key not in choices:
-                choices[key] = self._choice_table(ed)
+                choices[key] = self._choice_table(ed, weights)
             return choices[key]
 
         self._ed_by_hour, self._minors_by_hour, self._ed_from_by_hour = [], [], []
-        self._choice_by_hour = []
+        self._choice_by_hour, self._crew_choice_by_hour = [], []
         for h in range(HOURS):
             ed_h = ed_open & self.in_hours[h]
             if not ed_h.any():
@@ -112,35 +117,38 @@ class Router:
             self._ed_by_hour.append(ed)
             self._minors_by_hour.append(minors)
             self._ed_from_by_hour.append(ed_from)
-            self._choice_by_hour.append(choice(ed_h))
+            self._choice_by_hour.append(choice(ed_h, self.attractiveness))
+            self._crew_choice_by_hour.append(choice(ed_h, self.crew_attractiveness))
         # the routes while every A&E with opening hours is open (its daytime catchment)
         self.ed_site, self.minors_site, self.ed_from_site = routes(ed_open, minors_open)
 
-    def _choice_table(self, ed: np.ndarray) -> list[tuple[list[int], list[float]]]:
+    def _choice_table(self, ed: np.ndarray, attractiveness: np.ndarray) -> list[tuple[list[int], list[float]]]:
         """For each locality, the open A&Es ``ed`` it may choose and their cumulative probabilities."""
         table = []
         for times in self.geo.minutes:
             extra = np.where(ed, times - times[ed].min(), np.inf)
-            weight = np.where(ed, self.attractiveness * np.exp(-extra / self.decay), 0.0)
+            weight = np.where(ed, attractiveness * np.exp(-extra / self.decay), 0.0)
             sites = np.flatnonzero(weight > 1e-6 * weight.max())
             cum = np.cumsum(weight[sites]) / weight[sites].sum()
             cum[-1] = 1.0
             table.append((sites.tolist(), cum.tolist()))
         return table
 
-    def ed_choice(self, locality: int, t: float) -> dict[int, float]:
-        """Probability of each type 1 A&E for a patient from ``locality`` at time ``t``."""
-        table = self._choice_by_hour[int(t // MINUTES_PER_HOUR) % HOURS]
+    def ed_choice(self, locality: int, t: float, crew: bool = False) -> dict[int, float]:
+        """Probability of each type 1 A&E for a patient from ``locality`` at time ``t`` (conveyed
+        by an ambulance crew, or not)."""
+        table = (self._crew_choice_by_hour if crew else self._choice_by_hour)[int(t // MINUTES_PER_HOUR) % HOURS]
         if table is None:
             return {self.ed_site_at(locality, t): 1.0}
         sites, cum = table[locality]
         return {s: c - (cum[k - 1] if k else 0.0) for k, (s, c) in enumerate(zip(sites, cum))}
 
-    def ed_site_at(self, locality: int, t: float, u: float = 0.0) -> int:
-        """The type 1 A&E open at time ``t`` (minutes) that a patient from ``locality`` goes to: the
-        nearest, or, with a choice model, the one their uniform ``u`` picks."""
+    def ed_site_at(self, locality: int, t: float, u: float = 0.0, crew: bool = False) -> int:
+        """The type 1 A&E open at time ``t`` (minutes) that a patient from ``locality`` goes to (or
+        is conveyed to by a ``crew``): the nearest, or, with a choice model, the one their uniform
+        ``u`` picks."""
         h = int(t // MINUTES_PER_HOUR) % HOURS
-        table = self._choice_by_hour[h]
+        table = (self._crew_choice_by_hour if crew else self._choice_by_hour)[h]
         if table is None:
             return self._ed_by_hour[h][locality]
         sites, cum = table[locality]

@@ -104,6 +104,14 @@ def test_a_choice_model_shares_patients_by_attractiveness_and_distance():
     assert router.ed_choice(north, 0).get(city, 0) > plain.ed_choice(north, 0).get(city, 0)
 
 
+def test_crews_can_choose_with_their_own_weights():
+    cfg, router = _router({"travel": {"ed_choice_decay_minutes": 5},
+                           "sites": {"city_royal": {"emergency_department": {"crew_attractiveness": 0.01}}}})
+    city = list(cfg.sites).index("city_royal")
+    centre = list(cfg.localities).index("city_centre")
+    assert router.ed_choice(centre, 0, crew=True).get(city, 0) < 0.5 * router.ed_choice(centre, 0)[city]
+
+
 def test_without_a_choice_model_everyone_goes_to_the_nearest():
     cfg, router = _router(None)
     for i in range(len(cfg.localities)):

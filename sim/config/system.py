@@ -134,6 +134,9 @@ class EmergencyDepartmentConfig(Strict):
     attractiveness: float = Field(
         1.0, gt=0, le=1000, description="relative pull on patients and crews when they choose among A&Es "
                                         "(travel.ed_choice_decay_minutes); unused when they go to the nearest")
+    crew_attractiveness: float | None = Field(
+        None, gt=0, le=1000, description="the pull on ambulance crews choosing where to convey, where it differs "
+                                         "from patients' (conveyance policies); null: the same as attractiveness")
     hours: tuple[Annotated[int, Field(ge=0, le=24)], Annotated[int, Field(ge=0, le=24)]] | None = Field(
         None, description="[opens, closes]: whole hours of the day it takes new patients, e.g. [8, 19] for "
                           "08:00-19:00; null: 24 hours")

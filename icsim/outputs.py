@@ -6,7 +6,8 @@ Tables (pandas DataFrames, one Parquet file each):
 - ``gp_appointments``: one row per request for a GP practice appointment;
 - ``census``: the midnight count of every capacity (beds, cubicles, places, vehicles);
 - ``kpis_monthly`` and ``kpis_by_site``: KPIs per month (long format: month, [site,] kpi, value);
-- ``summary``: each KPI over the whole reported period, beside its published reference range.
+- ``summary``: each KPI over the whole reported period, beside the published range the config's
+  ``calibration:`` gives it (if any).
 
 ``write`` puts everything in a temporary folder beside the target and only then puts it in place
 (``icsim.folders``), so a crash or a bad config never leaves a half-written folder, and an earlier
@@ -26,7 +27,7 @@ import pandas as pd
 from agents.reporting import decision_table, finance_summary, ledger_table, organisation_table
 from icsim.folders import Staging
 from sim import __version__
-from sim.calibration import calibration_table
+from sim.calibration import footprint_targets
 from sim.config import AGE_BANDS, PATHWAYS, Config, dump_yaml
 from sim.journeys import End, Entry
 from sim.kpis import kpi_tables, mark_readmissions
@@ -61,8 +62,8 @@ def collect(hs) -> dict[str, pd.DataFrame]:
     appts["locality"] = _labels(appts.locality, list(hs.cfg.localities))
     appts["age_band"] = _labels(appts.age_band, list(AGE_BANDS))
     summary_table = summary.to_frame()
-    calib = calibration_table(summary)
-    summary_table = summary_table.join(calib.drop(columns="simulated"), how="left")
+    calib = footprint_targets(hs.cfg)[["reference", "low", "high", "source"]]
+    summary_table = summary_table.join(calib, how="left")
     organisations = {}
     if hs.organisations is not None:
         organisations = {"ledgers": ledger_table(hs), "decisions": decision_table(hs),

@@ -66,8 +66,11 @@ class AmbulanceService:
             log.finish(pid, End.SEE_AND_TREAT if n.outcome == SEE_AND_TREAT else End.URGENT_COMMUNITY_RESPONSE,
                        env.now)
             return
-        site = self.router.ed_site[n.locality]
+        # the crew's choice among the A&Es open when it leaves the scene
+        site = self.router.ed_site_at(n.locality, env.now + n.d_on_scene, n.u_ed_choice, crew=True)
         drive = self.geo.travel[n.locality][site] / speedup
+        if cfg.conveyance_from_scene:  # back across the locality from the scene, then on to A&E
+            drive += n.d_scene
         log.conveyance_minutes[pid] = drive
         yield env.timeout(n.d_on_scene + drive)  # treat, then convey
         care = self.emergency_care

@@ -118,12 +118,13 @@ class AcuteBeds:
         yield from self.discharge.leave(n, ward)
 
     def direct_admissions(self, times: list[float], needs: list[Need]) -> None:
-        """Patients their GP sends straight to the nearest hospital's acute medical unit."""
+        """Patients their GP sends straight to a hospital's acute medical unit: the nearest, or with a
+        choice model, the hospital whose A&E they would choose (``Router.ward_at``)."""
         launch(self.env, ((self.direct_admission(n), at) for at, n in zip(times, needs)))
 
     def direct_admission(self, n: Need):
         log, pid = self.log, n.pid
-        ward = self.wards[self.router.ward_for_locality[n.locality]]
+        ward = self.wards[self.router.ward_at(n.locality, self.env.now, n.u_ed_choice)]
         log.admitted[pid] = True
         wait = ward.beds.request()
         if wait:

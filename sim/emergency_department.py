@@ -70,16 +70,19 @@ class EmergencyCare:
                 ucc = site.urgent_care_centre
                 self.uccs[i] = UrgentCareCentre(env, i, name, ucc.clinicians, ucc.open)
 
-    def open_sites(self, n_sites: int) -> tuple[np.ndarray, np.ndarray]:
-        """Open type 1 A&Es, and open A&Es or urgent care centres, as boolean arrays by site."""
+    def open_sites(self, n_sites: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Open type 1 A&Es, open A&Es or urgent care centres, and open urgent care centres, as
+        boolean arrays by site (an A&E with opening hours counts as open; see ``Router``)."""
         ed_open = np.zeros(n_sites, bool)
         minors_open = np.zeros(n_sites, bool)
+        ucc_open = np.zeros(n_sites, bool)
         for i, ed in self.eds.items():
             ed_open[i] = ed.is_open
             minors_open[i] |= ed.is_open
         for i, ucc in self.uccs.items():
             minors_open[i] |= ucc.is_open
-        return ed_open, minors_open
+            ucc_open[i] = ucc.is_open
+        return ed_open, minors_open, ucc_open
 
     def rota(self):
         """Clinicians on duty follow the hour-of-day rota (a leaving clinician finishes their patient)."""
@@ -105,12 +108,12 @@ class EmergencyCare:
         not a constrained resource here, so an A&E patient's journey starts when triage ends."""
         router = self.router
         if n.acuity > self.cfg.majors_acuity_max:
-            site = router.minors_site[n.locality]
+            site = router.minors_site_at(n.locality, at)
             ucc = self.uccs.get(site)
             if ucc is not None and ucc.is_open:
                 return self.attend_ucc(n, ucc, at), at
         else:
-            site = router.ed_site[n.locality]
+            site = router.ed_site_at(n.locality, at, n.u_ed_choice)
         return self.attend(n, self.eds[site], arrived=at), at + n.d_triage
 
     def attend_ucc(self, n: Need, ucc: UrgentCareCentre, arrived: float):
@@ -129,7 +132,7 @@ class EmergencyCare:
             log.t_ed_departure[pid] = env.now
             log.finish(pid, End.UCC_DISCHARGED, env.now)
             return
-        site = self.router.ed_from_site[ucc.site]
+        site = self.router.ed_from_site_at(ucc.site, env.now)
         yield env.timeout(self.geo.site_travel[ucc.site][site] + n.d_triage)
         log.t_seen[pid] = log.t_decision[pid] = log.t_ed_departure[pid] = float("nan")
         yield from self.attend(n, self.eds[site], arrived=env.now - n.d_triage)

@@ -25,6 +25,7 @@ import pandas as pd
 
 from sim.calendar import DAYS_PER_YEAR, MINUTES_PER_DAY, MINUTES_PER_HOUR
 from sim.journeys import End, Entry
+from sim.kpi_names import SITE_KPI_PREFIXES
 from sim.primary_care import GpOutcome
 
 FOUR_HOURS = 4 * MINUTES_PER_HOUR
@@ -72,12 +73,16 @@ def measure(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: 
     GP requests made in it, ``census`` its midnight counts; ``days`` its length."""
     out: dict[str, float] = {}
     per_1000_year = 1000.0 / people * DAYS_PER_YEAR / days if people and days else float("nan")
+    per_day = 1.0 / days if days else float("nan")
 
     # --- A&E -----------------------------------------------------------------------------------
     at_ae = j[j.t_ed_arrival.notna()]
     in_ae, type1 = time_in_ae(j, end_time)
     out["ae_attendances_per_1000"] = len(at_ae) * per_1000_year
     out["ae_type1_attendances_per_1000"] = int(type1.sum()) * per_1000_year
+    out["ae_attendances_per_day"] = len(at_ae) * per_day
+    out["ae_type1_attendances_per_day"] = int(type1.sum()) * per_day
+    out["ae_ambulance_arrivals_per_day"] = int(at_ae.t_handover.notna().sum()) * per_day
     out["ae_4h_all_types"] = _share(in_ae <= FOUR_HOURS)
     out["ae_4h_type1"] = four_hour_type1(j, end_time)
     out["ae_12h_from_arrival_share"] = _share(in_ae[type1] > TWELVE_HOURS)
@@ -94,22 +99,31 @@ def measure(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: 
     # --- ambulance ------------------------------------------------------------------------------
     calls = j[j.entry == Entry.AMBULANCE_CALL]
     response = calls.t_response - calls.t_arrival
+    attended = calls[calls.end != End.HEAR_AND_TREAT]
     out["ambulance_incidents_per_1000"] = len(calls) * per_1000_year
+    out["ambulance_attended_per_1000"] = len(attended) * per_1000_year
     out["ambulance_cat1_mean_minutes"] = _mean(response[calls.category == 1])
     out["ambulance_cat2_mean_minutes"] = _mean(response[calls.category == 2])
+    # the pre-2017 standard: Category A (here categories 1 and 2) reached within 8 and 19 minutes
+    cat_a = response[(calls.category <= 2) & response.notna()]
+    out["ambulance_cat12_8min_share"] = _share(cat_a <= 8)
+    out["ambulance_cat12_19min_share"] = _share(cat_a <= 19)
     out["ambulance_conveyed_share"] = _share(calls.t_ed_arrival.notna())
+    out["ambulance_conveyed_share_of_attended"] = _share(attended.t_ed_arrival.notna())
     out["ambulance_see_and_treat_share"] = _share(calls.end == End.SEE_AND_TREAT)
     out["ambulance_hear_and_treat_share"] = _share(calls.end == End.HEAR_AND_TREAT)
     conveyed = calls[calls.t_ed_arrival.notna()]
     handover = conveyed.t_handover - conveyed.t_ed_arrival
     out["handover_mean_minutes"] = _mean(handover)
     out["conveyance_minutes_mean"] = _mean(conveyed.conveyance_minutes)
+    out["handover_over_30min_share"] = _share(handover.dropna() > 30)
     out["handover_over_60min_share"] = _share(handover.dropna() > 60)
     out["handover_hours_lost_per_1000"] = float(np.nansum(np.clip(handover - 15, 0, None))) / 60 * per_1000_year
 
     # --- acute beds -------------------------------------------------------------------------------
     emergency = j[j.admitted & j.entry.isin(_EMERGENCY_ENTRIES) & ~j.diverted]
     out["emergency_admissions_per_1000"] = len(emergency) * per_1000_year
+    out["emergency_admissions_per_day"] = len(emergency) * per_day
     stayed = emergency[emergency.t_discharge.notna() & emergency.t_bed.notna()]
     los_days = (stayed.t_discharge - stayed.t_bed) / MINUTES_PER_DAY
     out["emergency_zero_day_share"] = _share(los_days < 1)
@@ -194,10 +208,6 @@ def summary_kpis(hs) -> pd.Series:
     return _summary(hs, *tables_for_kpis(hs))
 
 
-# KPIs that make sense for one site: what happens in its A&E and its beds
-SITE_KPI_PREFIXES = ("ae_", "handover", "bed_", "delayed", "emergency_", "elective_", "trolley", "time_to_treatment")
-
-
 def month_kpis(hs, j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, m: int
                ) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
     """KPIs of reporting month ``m`` (as measured at the model's current time): the ICS's, and
@@ -216,17 +226,18 @@ def site_kpis(j: pd.DataFrame, census: pd.DataFrame, site: int, name: str, peopl
               end_time: float) -> dict[str, float]:
     """The KPIs that make sense for one site (``SITE_KPI_PREFIXES``), over the journeys that used
     its A&E, urgent care centre or beds and its own rows of the census."""
-    js = j[(j.ed_site == site) | (j.ucc_site == site) | (j.bed_site == site)]
+    return group_kpis(j, census, [site], [name], people, days, end_time)
+
+
+def group_kpis(j: pd.DataFrame, census: pd.DataFrame, sites: list[int], names: list[str], people: float,
+               days: float, end_time: float) -> dict[str, float]:
+    """The site KPIs (``SITE_KPI_PREFIXES``) of a group of sites taken together (a trust's), over the
+    journeys that used any of their A&Es, urgent care centres or beds and their rows of the census."""
+    js = j[j.ed_site.isin(sites) | j.ucc_site.isin(sites) | j.bed_site.isin(sites)]
     if len(js) == 0:
         return {}
-    kpis = measure(js, _NO_GP_REQUESTS, census[census.site == name], people, days, end_time)
+    kpis = measure(js, _NO_GP_REQUESTS, census[census.site.isin(names)], people, days, end_time)
     return {k: v for k, v in kpis.items() if k.startswith(SITE_KPI_PREFIXES)}
-
-
-# What each locality's residents meet: how far and how long to reach care, and how soon help comes
-LOCALITY_KPIS = ("ambulance_response_mean_minutes", "ambulance_response_p90_minutes", "ambulance_cat2_mean_minutes",
-                 "ambulance_cat2_p90_minutes", "conveyance_minutes_mean", "ae_travel_minutes_mean", "ae_4h_type1",
-                 "ae_attendances_per_1000")
 
 
 def locality_kpis(j: pd.DataFrame, people: float, days: float, end_time: float) -> dict[str, float]:

@@ -325,6 +325,12 @@ def _d_urc(b, u):
     return b.cfg.community.urgent_response_days.ppf(u) * MINUTES_PER_DAY
 
 
+@need("u_ed_choice", "uniform by which the patient (or their ambulance crew) chooses among open type 1 A&Es "
+                     "when the footprint has a choice model (travel.ed_choice_decay_minutes)", column=33)
+def _u_ed_choice(b, u):
+    return u
+
+
 # --- the record and the maker --------------------------------------------------------------------
 
 Need = NamedTuple("Need", [(spec.name, spec.type) for spec in NEEDS])

@@ -26,8 +26,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mutations import apply, mutations, write_config
 
-from icsim import cli, entry, outputs
+from icsim import entry, outputs
 from icsim.cli import main
+from icsim.commands import explore as explore_command
 from sim import resources
 from sim.config import load_config, load_raw, validate
 
@@ -219,7 +220,7 @@ def test_nesting_and_alias_bombs_are_refused_naming_the_setting(tmp_path, capsys
 def test_a_run_too_big_for_the_machine_is_refused_by_validate_and_run(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(resources, "machine_memory", lambda: 2**30)  # a machine with 1 GiB
     code, _, err = icsim_in_process(capsys, "validate", str(ROOT / "configs" / "nw_london.yaml"))
-    assert code == 2 and re.search(r"  localities: 1,977,100 people for 12 months .* GiB of memory; this machine "
+    assert code == 2 and re.search(r"  localities: [0-9,]+ people for 12 months .* GiB of memory; this machine "
                                    r"has 1.0 GiB", err), err
     code, _, err = icsim_in_process(capsys, "run", str(ROOT / "configs" / "nw_london.yaml"), "--out",
                                     str(tmp_path / "out"))
@@ -342,7 +343,7 @@ def test_the_registered_claims_are_the_shipped_experiments():
 @pytest.mark.parametrize("host, warned", [("0.0.0.0", True), ("127.0.0.1", False), ("localhost", False)])
 def test_explore_warns_that_a_network_host_has_no_authentication(host, warned, capsys, monkeypatch):
     started = []
-    monkeypatch.setattr(cli.os, "execve", lambda *args: started.append(args))
+    monkeypatch.setattr(explore_command.os, "execve", lambda *args: started.append(args))
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

@@ -209,7 +209,7 @@ def _field_path(loc: tuple, data) -> str:
     return out or "(top level)"
 
 
-_NAMED = re.compile(r"([A-Za-z_][\w]*(?:\.[\w]+)*): (.*)", re.DOTALL)
+_NAMED = re.compile(r"^([A-Za-z_][\w.\[\]\"-]*): (.*)$", re.DOTALL)
 
 
 def validate_as(model: type[BaseModel], data: dict, source: str):
@@ -220,13 +220,15 @@ def validate_as(model: type[BaseModel], data: dict, source: str):
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            msg = err["msg"].removeprefix("Value error, ")
             where = _field_path(err["loc"], data)
-            named = _NAMED.match(msg)  # a check of a whole section that names the field it is about
-            if named:
-                where = named[1] if where == "(top level)" else f"{where}.{named[1]}"
-                msg = named[2]
-            problems.append(f"{where}: {msg}")
+            for msg in err["msg"].removeprefix("Value error, ").split("\n"):
+                named = _NAMED.match(msg)  # a check of a whole section that names the field it is about
+                if not named:
+                    problems.append(f"{where}: {msg}")
+                elif where == "(top level)" or named[1] == where or named[1].startswith(where + "."):
+                    problems.append(msg)  # named from the top
+                else:
+                    problems.append(f"{where}.{named[1]}: {named[2]}")  # named within its section
         raise ConfigError(source, problems) from None
 
 

@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from sim.config.calibration import CalibrationConfig
 from sim.config.organisations import OrganisationsConfig
 from sim.config.schema import Multiplier, Probability, SafeName, Seed, Strict
 from sim.distributions import Distribution, Fixed
@@ -138,12 +139,31 @@ class DemandConfig(Strict):
 
 
 class EmergencyDepartmentConfig(Strict):
-    """A type 1 A&E: consultant-led, open 24 hours, with resuscitation; takes ambulances."""
+    """A type 1 A&E: consultant-led, with resuscitation; takes ambulances. Open 24 hours unless
+    ``hours`` says otherwise: outside them ambulances and walk-in majors go to the next nearest
+    open A&E (patients already in the department finish their visit), while a co-located urgent
+    care centre keeps its own hours (24 hours)."""
 
     open: bool = True
     clinicians: int = Field(ge=0, le=MAX_STAFF, description="decision-making clinicians on duty at any time")
     cubicles: int = Field(ge=0, le=MAX_CUBICLES,
                           description="majors and resus cubicles; a patient waiting for a bed holds one")
+    attractiveness: float = Field(
+        1.0, gt=0, le=1000, description="relative pull on patients and crews when they choose among A&Es "
+                                        "(travel.ed_choice_decay_minutes); unused when they go to the nearest")
+    crew_attractiveness: float | None = Field(
+        None, gt=0, le=1000, description="the pull on ambulance crews choosing where to convey, where it differs "
+                                         "from patients' (conveyance policies); null: the same as attractiveness")
+    hours: tuple[Annotated[int, Field(ge=0, le=24)], Annotated[int, Field(ge=0, le=24)]] | None = Field(
+        None, description="[opens, closes]: whole hours of the day it takes new patients, e.g. [8, 19] for "
+                          "08:00-19:00; null: 24 hours")
+
+    @model_validator(mode="after")
+    def _hours(self):
+        if self.hours is not None and not self.hours[0] < self.hours[1]:
+            raise ValueError(f"hours: opens ({self.hours[0]}) must be before it closes ({self.hours[1]}), "
+                             "within one day")
+        return self
 
 
 class UrgentCareCentreConfig(Strict):
@@ -181,6 +201,11 @@ class TravelConfig(Strict):
     minutes: dict[str, Annotated[float, Field(ge=0, le=MAX_MINUTES)]] = Field(
         default_factory=dict, description='measured times, keyed "a--b" by place names'
     )
+    ed_choice_decay_minutes: float | None = Field(
+        None, gt=0, le=600,
+        description="patients and ambulance crews choose among open type 1 A&Es with probability proportional to "
+                    "attractiveness x exp(-extra minutes / this), the extra minutes over the nearest (a Huff "
+                    "model); null: always the nearest")
 
 
 # --- services ----------------------------------------------------------------------------------
@@ -222,6 +247,13 @@ class AmbulanceConfig(Strict):
     handover_minutes: Distribution = Field(description="clinical handover once an A&E space is free")
     clear_minutes: Distribution = Field(description="cleaning and returning to service after handover")
     blue_light_speedup: float = Field(1.5, ge=1, le=10, description="emergency driving is this much faster than road speed")
+    standby_in_localities: bool = Field(
+        False, description="vehicles wait at standby points within every locality (dynamic deployment, as London's): "
+                           "a response starts in the caller's locality, so it is mobilisation and the travel within "
+                           "the locality; false: it starts at the nearest ambulance station")
+    conveyance_from_scene: bool = Field(
+        False, description="the drive to A&E starts at the scene, scene_travel_extra_minutes from the locality's "
+                           "centre, which is added to the conveyance; false: it starts at the locality's centre")
     handover_release_minutes: Annotated[float, Field(ge=0, le=MAX_MINUTES)] | None = Field(
         None, description="a crew still waiting this long for a cubicle hands its patient over into corridor care "
                           "(NHS England's 45-minute release to respond); null: crews wait as long as it takes")
@@ -391,6 +423,8 @@ class Config(Strict):
     social_care: SocialCareConfig
     organisations: OrganisationsConfig | None = Field(
         None, description="the organisations and their budget rules; without them capacities stay as configured")
+    calibration: CalibrationConfig | None = Field(
+        None, description="published figures this footprint is judged against (`icsim calibrate`)")
 
     @model_validator(mode="after")
     def _coherent(self):
@@ -411,6 +445,10 @@ class Config(Strict):
         if not MIN_POPULATION <= self.population <= MAX_POPULATION:
             raise ValueError(f"localities: the footprint has {self.population:,} people; it must have between "
                              f"{MIN_POPULATION:,} and {MAX_POPULATION:,}")
+        if self.calibration is not None:
+            problems = self.calibration.check_places(set(self.sites), set(self.localities))
+            if problems:
+                raise ValueError("\n".join(problems))
         return self
 
     @property

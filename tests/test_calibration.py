@@ -8,19 +8,14 @@ docs/calibration.md; this test guards the ones it meets from drifting.
 from __future__ import annotations
 
 import pytest
-from conftest import BASELINE
 
-from agents import health_system
 from sim.calibration import calibration_table, targets
-from sim.config import load_config
 from sim.kpis import kpi_tables
 
 
 @pytest.fixture(scope="module")
-def year():
-    hs = health_system(load_config(BASELINE))
-    hs.run()
-    return calibration_table(kpi_tables(hs)[2])
+def year(baseline_year):
+    return calibration_table(kpi_tables(baseline_year)[2])
 
 
 def test_reference_targets_carry_their_sources():

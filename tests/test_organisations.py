@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import run
 from footprints import HERE, TOWN
 from footprints import run as run_footprint
 
@@ -59,14 +58,16 @@ def test_surplus_is_income_minus_spending(squeeze):
         assert reported.surplus.sum() == pytest.approx(income - spending)
 
 
-def test_baseline_roughly_breaks_even():
-    """The baseline's allocation is set so that the system roughly breaks even in its first year."""
-    hs = run(months=3)
+def test_baseline_roughly_breaks_even(baseline_year):
+    """The baseline's allocation is set so that the system roughly breaks even in its first year:
+    checked over its first three months (of the year's run, which are those of a three-month run)."""
+    hs, months = baseline_year, range(3)
     for org in hs.organisations.nhs_organisations + [hs.organisations.council]:
-        income = org.ledger.total(range(hs.month), "income")
-        surplus = org.ledger.total(range(hs.month))
+        income = org.ledger.total(months, "income")
+        surplus = org.ledger.total(months)
         assert abs(surplus) <= 0.02 * income, (org.name, surplus, income)
-    assert not (decision_table(hs).action == "freeze vacancies").any()
+    decisions = decision_table(hs)
+    assert not (decisions[decisions.month_index < 3].action == "freeze vacancies").any()
 
 
 def test_a_trust_in_deficit_applies_its_rules_in_order(squeeze):

@@ -67,3 +67,19 @@ def test_common_random_numbers_same_arrivals_whatever_the_capacity(month):
         np.testing.assert_array_equal(x.t_arrival.to_numpy(), y.t_arrival.to_numpy())
         np.testing.assert_array_equal(x.acuity.to_numpy(), y.acuity.to_numpy())
         np.testing.assert_array_equal(x.locality.to_numpy(), y.locality.to_numpy())
+
+
+def test_the_midnight_census_counts_every_service_once_a_day_in_a_fixed_order(month):
+    census = month.census.frame()
+    per_day = census.groupby("day").service.apply(list)
+    assert list(per_day.index) == list(range(month.calendar.days))
+    wards, eds = len(month.beds.wards), len(month.emergency_care.eds)
+    expected = (["acute_beds"] * wards + ["ae_cubicles"] * eds
+                + ["virtual_ward", "urgent_community_response", "intermediate_care", "reablement"]
+                + ["home_care", "care_homes", "ambulances", "gp_backlog"])
+    assert all(services == expected for services in per_day)
+    # the midnight bed check comes first: the beds counted open include any escalation beds opened
+    beds = census[census.service == "acute_beds"]
+    sites, share = month.cfg.sites, month.cfg.beds.escalation_share
+    open_beds = {name: (s.beds, s.beds + round((s.beds - s.elective_beds) * share)) for name, s in sites.items()}
+    assert all(r.capacity in open_beds[r.site] for r in beds.itertuples())

@@ -179,11 +179,8 @@ def test_a_bad_target_is_exit_2_naming_the_field(tmp_path, capsys):
 # --- the baseline's year ---------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def year():
-    cfg = load_config(BASELINE)
-    hs = health_system(cfg)
-    hs.run()
-    return calibration_table(kpi_tables(hs)[2], cfg)
+def year(baseline_year):
+    return calibration_table(kpi_tables(baseline_year)[2], baseline_year.cfg)
 
 
 def test_at_least_eight_kpis_land_in_the_published_range(year):

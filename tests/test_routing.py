@@ -1,154 +1,219 @@
-"""Where patients and crews go: a type 1 A&E open only part of the day
-(``emergency_department.hours``: outside its hours ambulances and walk-in majors go to the next
-nearest open A&E, while its urgent care centre stays open; Central Middlesex, 08:00-19:00 from
-November 2011); a choice among A&Es (``travel.ed_choice_decay_minutes``, a Huff model); and
-ambulances standing by within localities and conveying from the scene."""
+"""Geography and routing (``sim/geography.py``, ``sim/routing.py``): travel times from coordinates
+and measured times, and the nearest open site of each kind, against docs/odd.md 3.4.3 and 7.5.
+
+The two-town footprint (``tests/configs/two_towns.yaml``) has three localities and four sites:
+City Royal (A&E, urgent care centre, beds) by the city centre, North General (A&E, beds) by
+Northfield, an ambulance station, and Eastgate's urgent care centre in the village to the east.
+"""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
-from conftest import BASELINE
+from footprints import NO_ORGANISATIONS, TWO_TOWNS, config, run
 
 from agents import health_system
-from sim.config import ConfigError, load_config
-from sim.geography import Geography
+from sim.geography import EARTH_RADIUS_KM, Geography, build_graph, haversine_km
 from sim.journeys import Entry
 from sim.routing import Router
 
-DAYTIME = {"sites": {"city_royal": {"emergency_department": {"hours": [8, 19]}}}}
+
+def cosine_law_km(lat1, lon1, lat2, lon2) -> float:
+    """Great-circle distance by the spherical law of cosines: an independent formula."""
+    p1, p2, dl = map(math.radians, (lat1, lat2, lon2 - lon1))
+    c = math.sin(p1) * math.sin(p2) + math.cos(p1) * math.cos(p2) * math.cos(dl)
+    return EARTH_RADIUS_KM * math.acos(max(-1.0, min(1.0, c)))
 
 
-def test_hours_are_validated_naming_the_field():
-    with pytest.raises(ConfigError) as info:
-        load_config(BASELINE, {"sites": {"city_royal": {"emergency_department": {"hours": [19, 8]}}}})
-    assert any(p.startswith("sites.city_royal.emergency_department.hours: opens (19) must be before")
-               for p in info.value.problems), info.value.problems
-    with pytest.raises(ConfigError) as info:
-        load_config(BASELINE, {"sites": {"city_royal": {"emergency_department": {"hours": [8, 25]}}}})
-    assert any(p.startswith("sites.city_royal.emergency_department.hours[1]:") for p in info.value.problems)
+def test_a_degree_of_latitude_is_a_360th_of_the_earths_circumference():
+    assert haversine_km(52.0, -1.0, 53.0, -1.0) == pytest.approx(2 * math.pi * EARTH_RADIUS_KM / 360)
+    assert haversine_km(0.0, 10.0, 0.0, 11.0) == pytest.approx(2 * math.pi * EARTH_RADIUS_KM / 360)
+    assert haversine_km(53.0, -1.2, 53.0, -1.2) == 0.0
 
 
-def test_routes_depend_on_the_hour():
-    cfg = load_config(BASELINE, DAYTIME)
-    router = Router(cfg, Geography(cfg))
-    n = len(cfg.sites)
-    ed = np.array([s.emergency_department is not None for s in cfg.sites.values()])
-    ucc = np.array([s.urgent_care_centre is not None for s in cfg.sites.values()])
-    router.update(ed, ed | ucc, ucc)
-    city = list(cfg.sites).index("city_royal")
-    centre = list(cfg.localities).index("city_centre")
-    assert router.ed_site[centre] == city
-    assert router.ed_site_at(centre, 12 * 60) == city and router.ed_site_at(centre, 18 * 60 + 59) == city
-    for hour in (19, 23, 0, 7):
-        for day in (0, 5):
-            night = router.ed_site_at(centre, (day * 24 + hour) * 60 + 1)
-            assert night != city and cfg.sites[list(cfg.sites)[night]].emergency_department is not None
-        assert router.minors_site_at(centre, hour * 60) == city  # its urgent care centre stays open
-        assert router.ed_from_site_at(city, hour * 60) != city
-    assert router.catchment(city, np.ones(len(cfg.localities))) > 0
-    assert len(router.ed_from_site) == n
+def test_haversine_agrees_with_the_spherical_law_of_cosines():
+    rng = np.random.default_rng(1)
+    for lat1, lon1, lat2, lon2 in zip(*(rng.uniform(-60, 60, 200) for _ in range(4))):
+        assert haversine_km(lat1, lon1, lat2, lon2) == pytest.approx(cosine_law_km(lat1, lon1, lat2, lon2), rel=1e-6)
+        assert haversine_km(lat1, lon1, lat2, lon2) == pytest.approx(haversine_km(lat2, lon2, lat1, lon1))
 
 
-def test_no_new_patients_reach_a_closed_department_at_night():
-    hs = health_system(load_config(BASELINE, DAYTIME), months=1)
-    hs.run()
+def places(cfg):
+    return {**{n: (p.lat, p.lon) for n, p in cfg.localities.items()}, **{n: (s.lat, s.lon) for n, s in cfg.sites.items()}}
+
+
+def test_each_place_is_joined_to_its_nearest_neighbours_by_straight_line_time_with_a_detour():
+    cfg = config(TWO_TOWNS, {"travel": {"neighbours": 2}})
+    g = build_graph(cfg)
+    where = places(cfg)
+    per_minute = cfg.travel.road_speed_kmh / 60
+    for a, (lat, lon) in where.items():
+        nearest = sorted((haversine_km(lat, lon, *where[b]), b) for b in where if b != a)[:2]
+        for km, b in nearest:
+            assert g.edges[a, b]["minutes"] == pytest.approx(max(km * cfg.travel.detour_factor / per_minute, 1.0))
+    # nobody is joined to a place that is not among its own or the other's two nearest
+    for a, b in g.edges:
+        ranks = [sorted(where, key=lambda p, x=x: haversine_km(*where[x], *where[p]) if p != x else -1).index(y)
+                 for x, y in ((a, b), (b, a))]
+        assert min(ranks) <= 2, (a, b)
+
+
+def test_with_every_place_joined_the_travel_time_is_the_direct_one():
+    cfg = config(TWO_TOWNS)
+    geo = Geography(cfg)
+    where = places(cfg)
+    per_minute = cfg.travel.road_speed_kmh / 60
+    for i, loc in enumerate(cfg.localities):
+        for s, site in enumerate(cfg.sites):
+            km = haversine_km(*where[loc], *where[site])
+            assert geo.minutes[i, s] == pytest.approx(max(km * cfg.travel.detour_factor / per_minute, 1.0))
+
+
+def test_a_measured_time_replaces_the_estimate_and_a_quicker_way_round_is_taken():
+    geo = Geography(config(TWO_TOWNS, {"travel": {"minutes": {"northfield--north_general": 2.0,
+                                                              "north_general--city_royal": 5.0}}}))
+    north, city, northfield = 2, 0, 0
+    assert geo.minutes[northfield, north] == 2.0
+    assert geo.minutes[northfield, city] == 7.0  # through North General, not the 32 minutes direct
+    assert geo.site_minutes[north, city] == geo.site_minutes[city, north] == 5.0
+
+
+def test_a_place_far_from_the_rest_is_joined_to_its_nearest_neighbour():
+    cfg = config(TWO_TOWNS, {"travel": {"neighbours": 1},
+                             "localities": {"faraway": {"lat": 54.5, "lon": -3.0,
+                                                        "population": {"0-17": 10, "18-64": 10, "65-84": 10, "85+": 10},
+                                                        "frail_share": {"0-17": 0, "18-64": 0, "65-84": 0, "85+": 0}}}})
+    geo = Geography(cfg)
+    assert np.isfinite(geo.minutes).all() and np.isfinite(geo.site_minutes).all()
+
+
+# --- the router ----------------------------------------------------------------------------------------
+
+def router(*overrides) -> tuple[Router, Geography, list[str], list[str]]:
+    cfg = config(TWO_TOWNS, *overrides)
+    geo = Geography(cfg)
+    r = Router(cfg, geo)
+    ed = np.array([bool(s.emergency_department and s.emergency_department.open) for s in cfg.sites.values()])
+    minors = ed | np.array([bool(s.urgent_care_centre and s.urgent_care_centre.open) for s in cfg.sites.values()])
+    r.update(ed, minors)
+    return r, geo, list(cfg.localities), list(cfg.sites)
+
+
+def brute_force_nearest(minutes: np.ndarray, candidates: list[int]) -> list[int]:
+    return [min(candidates, key=lambda s: (row[s], s)) for row in minutes]
+
+
+def test_patients_go_to_the_nearest_open_site_of_the_kind_they_need():
+    r, geo, localities, sites = router()
+    named = dict(zip(localities, (sites[s] for s in r.ed_site)))
+    assert named == {"northfield": "north_general", "city_centre": "city_royal", "eastgate": "city_royal"}
+    minors = dict(zip(localities, (sites[s] for s in r.minors_site)))
+    assert minors == {"northfield": "north_general", "city_centre": "city_royal", "eastgate": "eastgate_utc"}
+    assert r.ed_site == brute_force_nearest(geo.minutes, [0, 2])
+    assert r.minors_site == brute_force_nearest(geo.minutes, [0, 2, 3])
+    assert sites[r.ed_from_site[sites.index("eastgate_utc")]] == "city_royal"
+    assert [sites[s] for s in r.ward_for_locality] == ["north_general", "city_royal", "city_royal"]
+
+
+def test_a_site_without_beds_sends_its_admissions_to_the_nearest_site_with_beds():
+    r, _, _, sites = router()
+    assert [sites[s] for s in r.bed_site] == ["city_royal", "north_general", "north_general", "city_royal"]
+
+
+def test_ambulances_set_off_from_the_nearest_station():
+    r, geo, _, sites = router()
+    stations = [sites.index(s) for s in ("city_royal", "northfield_station", "north_general")]
+    np.testing.assert_allclose(r.station_minutes, geo.minutes[:, stations].min(axis=1))
+
+
+def test_closing_an_ae_sends_its_patients_to_the_next_nearest():
+    r, geo, localities, sites = router({"sites": {"north_general": {"emergency_department": {"open": False}}}})
+    assert [sites[s] for s in r.ed_site] == ["city_royal"] * 3
+    assert sites[r.minors_site[0]] == "city_royal"  # Northfield's minors too: North General has no UCC
+    assert [sites[s] for s in r.bed_site] == ["city_royal", "north_general", "north_general", "city_royal"]
+
+
+def test_closing_an_urgent_care_centre_sends_its_minors_to_the_nearest_ae_or_urgent_care_centre():
+    r, _, _, sites = router({"sites": {"eastgate_utc": {"urgent_care_centre": {"open": False}}}})
+    assert sites[r.minors_site[2]] == "city_royal"
+
+
+def test_ties_go_to_the_first_site_in_the_config():
+    geo = Geography(config(TWO_TOWNS, {"travel": {"minutes": {"eastgate--city_royal": 9.0,
+                                                              "eastgate--north_general": 9.0}}}))
+    assert geo.nearest(2, np.array([True, False, True, False])) == 0
+
+
+def test_with_no_ae_open_the_router_refuses():
+    r, _, _, _ = router()
+    with pytest.raises(ValueError, match="no type 1 A&E is open"):
+        r.update(np.zeros(4, bool), np.array([False, False, False, True]))
+
+
+def test_a_sites_catchment_is_the_people_whose_nearest_ae_it_is():
+    r, _, _, _ = router()
+    people = np.array([100.0, 20.0, 3.0])
+    assert r.catchment(0, people) == 23.0 and r.catchment(2, people) == 100.0 and r.catchment(3, people) == 0.0
+
+
+# --- through the model ----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def two_towns():
+    return run(TWO_TOWNS, NO_ORGANISATIONS)
+
+
+def test_walk_ins_are_streamed_to_the_urgent_care_centre_or_the_ae_their_acuity_needs(two_towns):
+    hs = two_towns
     j = hs.log.frame()
+    site = {n: i for i, n in enumerate(hs.site_names)}
+    first = j[j.entry.isin([Entry.SELF_PRESENTED, Entry.GP_REFERRAL]) & j.t_ed_arrival.notna()
+              & ((j.ucc_site >= 0) | (j.ed_site >= 0))]
+    majors = first[first.acuity <= hs.cfg.ae.majors_acuity_max]
+    minors = first[first.acuity > hs.cfg.ae.majors_acuity_max]
+    assert len(majors) > 200 and len(minors) > 200
+    assert (majors.ucc_site == -1).all()
+    expected_ed = np.array(hs.router.ed_site)[majors.locality]
+    assert (majors.ed_site.to_numpy() == expected_ed).all()
+    # minors: every one starts at an urgent care centre (each of this footprint's nearest has one)
+    # except Northfield's, whose nearest, North General, has an A&E only
+    northfield = minors.locality == 0
+    assert (minors[northfield].ed_site == site["north_general"]).all() and (minors[northfield].ucc_site == -1).all()
+    others = minors[~northfield]
+    assert (others.ucc_site.to_numpy() == np.array(hs.router.minors_site)[others.locality]).all()
+    assert set(others[others.locality == 2].ucc_site) == {site["eastgate_utc"]}
+    sent_on = others[others.ed_site >= 0]
+    assert len(sent_on) > 0 and (sent_on.ed_site == site["city_royal"]).all()
+
+
+def test_closing_an_ae_reroutes_its_demand():
+    hs = run(TWO_TOWNS, NO_ORGANISATIONS, {"sites": {"north_general": {"emergency_department": {"open": False}}}})
+    north = hs.site_names.index("north_general")
+    assert north not in hs.router.ed_site
+    j = hs.log.frame()
+    assert (j.ed_site == north).sum() == 0
+    northfield = j[(j.locality == 0) & j.t_ed_arrival.notna()]
     city = hs.site_names.index("city_royal")
-    at_city = j[(j.ed_site == city) & j.t_ed_arrival.notna()]
-    hour = (at_city.t_ed_arrival // 60) % 24
-    walked = (at_city.entry != Entry.AMBULANCE_CALL) & (at_city.ucc_site < 0)
-    # walk-ins arrive in hours; an ambulance that left the scene, or an urgent care centre patient
-    # sent on, before 19:00 may arrive a little after
-    assert hour[walked].between(8, 18).all()
-    late = at_city[~hour.between(8, 18)]
-    assert len(late) < 0.01 * len(at_city) and ((late.t_ed_arrival % 1440) < 20 * 60).all()
-    assert len(at_city) > 1000
-    night_ucc = j[(j.ucc_site == city) & (((j.t_ed_arrival // 60) % 24) < 6)]
-    assert len(night_ucc) > 0
-    other_eds = j[(j.ed_site >= 0) & (j.ed_site != city) & (((j.t_ed_arrival // 60) % 24) < 6)]
-    assert len(other_eds) > 0
+    assert len(northfield) > 200 and ((northfield.ed_site == city) | (northfield.ucc_site == city)).all()
+    # its beds stay open for Northfield's GP direct admissions
+    assert ((j.entry == Entry.GP_DIRECT_ADMISSION) & (j.bed_site == north)).any()
 
 
-CHOICE = {"travel": {"ed_choice_decay_minutes": 5},
-          "sites": {"city_royal": {"emergency_department": {"attractiveness": 4.0}}}}
-
-
-def _router(overrides):
-    cfg = load_config(BASELINE, overrides)
-    router = Router(cfg, Geography(cfg))
-    ed = np.array([s.emergency_department is not None for s in cfg.sites.values()])
-    ucc = np.array([s.urgent_care_centre is not None for s in cfg.sites.values()])
-    router.update(ed, ed | ucc, ucc)
-    return cfg, router
-
-
-def test_a_choice_model_shares_patients_by_attractiveness_and_distance():
-    cfg, router = _router(CHOICE)
-    sites, localities = list(cfg.sites), list(cfg.localities)
-    city = sites.index("city_royal")
-    for i in range(len(localities)):
-        p = router.ed_choice(i, 12 * 60)
-        assert sum(p.values()) == pytest.approx(1.0)
-        assert all(cfg.sites[sites[s]].emergency_department is not None for s in p)
-        # the patient's uniform picks a site in proportion to its probability
-        u = np.linspace(0, 1, 2001, endpoint=False)
-        picked = np.array([router.ed_site_at(i, 12 * 60, x) for x in u])
-        for s, share in p.items():
-            assert (picked == s).mean() == pytest.approx(share, abs=2e-3)
-    # the nearest site is the likeliest for its own locality unless a farther one is more attractive
-    centre = localities.index("city_centre")
-    assert max(router.ed_choice(centre, 0).items(), key=lambda kv: kv[1])[0] == city
-    _, plain = _router({"travel": {"ed_choice_decay_minutes": 5}})
-    north = localities.index("northfield")
-    assert router.ed_choice(north, 0).get(city, 0) > plain.ed_choice(north, 0).get(city, 0)
-
-
-def test_crews_can_choose_with_their_own_weights():
-    cfg, router = _router({"travel": {"ed_choice_decay_minutes": 5},
-                           "sites": {"city_royal": {"emergency_department": {"crew_attractiveness": 0.01}}}})
-    city = list(cfg.sites).index("city_royal")
-    centre = list(cfg.localities).index("city_centre")
-    assert router.ed_choice(centre, 0, crew=True).get(city, 0) < 0.5 * router.ed_choice(centre, 0)[city]
-
-
-def test_without_a_choice_model_everyone_goes_to_the_nearest():
-    cfg, router = _router(None)
-    for i in range(len(cfg.localities)):
-        assert router.ed_choice(i, 600) == {router.ed_site[i]: 1.0}
-        assert router.ed_site_at(i, 600, 0.99) == router.ed_site[i]
-        assert router.ward_at(i, 600, 0.99) == router.ward_for_locality[i]
-
-
-def test_choice_respects_opening_hours():
-    cfg, router = _router({**CHOICE, "sites": {"city_royal": {"emergency_department": {"attractiveness": 4.0,
-                                                                                      "hours": [8, 19]}}}})
-    city = list(cfg.sites).index("city_royal")
-    for i in range(len(cfg.localities)):
-        assert city in router.ed_choice(i, 12 * 60)
-        assert city not in router.ed_choice(i, 3 * 60)
-
-
-def test_choice_sends_patients_and_direct_admissions_beyond_the_nearest():
-    hs = health_system(load_config(BASELINE, CHOICE), months=1)
-    hs.run()
+def test_closing_an_ae_during_a_run_moves_new_arrivals_only():
+    hs = health_system(config(TWO_TOWNS, NO_ORGANISATIONS), months=2)
+    hs.step()
+    closed_at = hs.env.now
+    hs.set_site_open("north_general", emergency_department=False)
+    hs.step()
     j = hs.log.frame()
-    centre = list(hs.cfg.localities).index("city_centre")
-    mine = j[(j.locality == centre) & (j.ed_site >= 0)]
-    assert mine.ed_site.nunique() >= 2
-    direct = j[j.entry == Entry.GP_DIRECT_ADMISSION]
-    assert direct.bed_site.nunique() >= 2
-
-
-def test_standby_in_localities_and_conveyance_from_the_scene():
-    cfg, router = _router({"ambulance": {"standby_in_localities": True}})
-    assert router.station_minutes == [0.0] * len(cfg.localities)
-    scene = {"ambulance": {"conveyance_from_scene": True, "standby_in_localities": True}}
-    hs = health_system(load_config(BASELINE, scene), months=1, seed=3)
-    hs.run()
-    j = hs.log.frame()
-    calls = j[(j.entry == Entry.AMBULANCE_CALL) & (j.ed_site >= 0)]
-    geo, speed = hs.geo, hs.cfg.ambulance.blue_light_speedup
-    centre = np.array([geo.travel[loc][site] / speed for loc, site in zip(calls.locality, calls.ed_site)])
-    extra = calls.conveyance_minutes.to_numpy() - centre
-    assert (extra > -1e-3).all() and extra.mean() > 1  # the drive back across the locality is added
+    north = hs.site_names.index("north_general")
+    # a crew picks its A&E when it reaches the patient: within a few hours all go elsewhere
+    later = j[(j.t_ed_arrival > closed_at + 240) & (j.entry == Entry.AMBULANCE_CALL)]
+    assert len(later) > 200
+    assert (later.ed_site == north).sum() == 0
+    assert ((j.ed_site == north) & (j.t_ed_arrival < closed_at)).sum() > 200
+    assert hs.router.ed_site == [0, 0, 0]
+    hs.set_site_open("north_general", emergency_department=True)  # and opening it again brings them back
+    assert hs.router.ed_site == [north, 0, 0]

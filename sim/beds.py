@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from sim.calendar import Calendar
     from sim.config.system import Config
     from sim.discharge import Discharge
+    from sim.outcomes import Outcomes
     from sim.population import Cells
     from sim.process import Environment
     from sim.routing import Router
@@ -89,8 +90,9 @@ class AcuteBeds:
     """The acute beds of every hospital site, and the stays in them."""
 
     def __init__(self, env: Environment, config: Config, log: JourneyLog, router: Router, discharge: Discharge,
-                 cells: Cells, calendar: Calendar, streams: Streams):
+                 cells: Cells, calendar: Calendar, streams: Streams, outcomes: Outcomes | None = None):
         self.env, self.cfg, self.log, self.router, self.discharge = env, config.beds, log, router, discharge
+        self.outcomes = outcomes
         self.fit_hour = config.discharge.fit_hour
         self.streams = streams
         self.wards: dict[int, Ward] = {i: Ward(env, i, name, site.beds, site.elective_beds)
@@ -115,6 +117,13 @@ class AcuteBeds:
             fit = next_hour(fit, self.fit_hour)
         yield env.timeout(fit - env.now)
         log.t_fit[pid] = env.now
+        outcomes = self.outcomes
+        if outcomes is not None and outcomes.end_of_stay(n, transfers=int(log.transfer_kind[pid] > 0)):
+            # died in hospital at the end of the clinical stay: the bed is free after its turnaround
+            outcomes.harm_so_far(n, int(log.transfer_kind[pid] > 0))
+            ward.vacate(n.d_turnaround)
+            log.t_discharge[pid] = env.now
+            return
         yield from self.discharge.leave(n, ward)
 
     def direct_admissions(self, times: list[float], needs: list[Need]) -> None:

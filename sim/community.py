@@ -26,6 +26,7 @@ from sim.needs import Need
 if TYPE_CHECKING:
     from sim.config.system import CommunityConfig
     from sim.discharge import Discharge, Returns
+    from sim.outcomes import Outcomes
     from sim.process import Environment
 
 
@@ -35,8 +36,10 @@ class CommunityServices:
     ``discharge`` (set when the services are connected) judges the readmission risk of a patient
     who completes a virtual ward stay, as for any discharge."""
 
-    def __init__(self, env: Environment, cfg: CommunityConfig, log: JourneyLog, returns: Returns):
+    def __init__(self, env: Environment, cfg: CommunityConfig, log: JourneyLog, returns: Returns,
+                 outcomes: Outcomes | None = None):
         self.env, self.cfg, self.log, self.returns = env, cfg, log, returns
+        self.outcomes = outcomes
         self.discharge: Discharge | None = None
         self.virtual_ward = Capacity(env, cfg.virtual_ward_beds)
         self.urgent_response_team = Capacity(env, cfg.urgent_response_caseload)
@@ -94,7 +97,12 @@ class CommunityServices:
             return
         yield env.timeout(n.d_virtual_ward)
         ward.release()
-        log.pathway[pid] = 0
+        fate = self.outcomes.virtual_ward_end(n) if self.outcomes is not None else None
         log.t_discharge[pid] = env.now
+        if fate == "in_care":
+            log.finish(pid, End.DIED_ON_VIRTUAL_WARD, env.now)
+            return
+        log.pathway[pid] = 0
         log.finish(pid, End.VIRTUAL_WARD_COMPLETED, env.now)
-        self.discharge.consider_readmission(n._replace(pathway=0), adequate=True)
+        if fate is None:
+            self.discharge.consider_readmission(n._replace(pathway=0), adequate=True)

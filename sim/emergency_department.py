@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from sim.community import CommunityServices
     from sim.config.system import Config
     from sim.geography import Geography
+    from sim.outcomes import Outcomes
     from sim.process import Environment
     from sim.routing import Router
 
@@ -56,10 +57,11 @@ class EmergencyCare:
     """Every A&E and urgent care centre of the system, and the journeys through them."""
 
     def __init__(self, env: Environment, config: Config, log: JourneyLog, router: Router, geo: Geography,
-                 community: CommunityServices, beds: AcuteBeds):
+                 community: CommunityServices, beds: AcuteBeds, outcomes: Outcomes | None = None):
         self.env, self.cfg, self.log, self.router, self.geo = env, config.ae, log, router, geo
         self.community = community
         self.beds = beds
+        self.outcomes = outcomes
         self.eds: dict[int, EmergencyDepartment] = {}
         self.uccs: dict[int, UrgentCareCentre] = {}
         for i, (name, site) in enumerate(config.sites.items()):
@@ -128,6 +130,8 @@ class EmergencyCare:
         if not n.ucc_transfer:
             log.t_ed_departure[pid] = env.now
             log.finish(pid, End.UCC_DISCHARGED, env.now)
+            if self.outcomes is not None:
+                self.outcomes.left_ae(n)
             return
         site = self.router.ed_from_site[ucc.site]
         yield env.timeout(self.geo.site_travel[ucc.site][site] + n.d_triage)
@@ -177,6 +181,8 @@ class EmergencyCare:
                 ed.cubicles.release()
             log.t_ed_departure[pid] = env.now
             log.finish(pid, End.ED_REFERRED_COMMUNITY if n.refer_community else End.ED_DISCHARGED, env.now)
+            if self.outcomes is not None:
+                self.outcomes.left_ae(n)
             return
 
         log.admitted[pid] = True

@@ -14,6 +14,11 @@ the summary can never disagree on a definition. Definitions:
   "no criteria to reside" sitrep), and the bed-days they used.
 - Readmissions: emergency readmissions within 30 days over emergency discharges (discharges in
   the last 30 days of the run are left out: their 30 days have not run their course).
+- Deaths (``sim.outcomes``): deaths within 30 days, counted once per journey whose outcome has
+  been decided (by the end of the run); per 1,000 type 1 attendances of triage categories 2-5 (as
+  ONS counts them), per 1,000 emergency admissions, in hospital; deaths attributable to delay
+  (counted: died, and would not have without the waiting; expected: the sum of the risks added by
+  waiting); hospital-acquired harm from delayed nights and moves between hospitals.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ _NO_GP_REQUESTS = pd.DataFrame({"served_day": pd.Series(dtype="i4"), "request_da
                                 "outcome": pd.Series(dtype="i1")})
 TWELVE_HOURS = 12 * MINUTES_PER_HOUR
 _DISCHARGED = [End.DISCHARGED_P0, End.DISCHARGED_P1, End.DISCHARGED_P2, End.DISCHARGED_P3]
+_DIED_IN_CARE = [End.DIED_IN_HOSPITAL, End.DIED_ON_VIRTUAL_WARD]
 _EMERGENCY_ENTRIES = [e for e in Entry if e != Entry.ELECTIVE]
 
 
@@ -138,6 +144,8 @@ def measure(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: 
     out["diverted_to_virtual_ward"] = int(j.diverted.sum())
     out["discharged_without_needed_care"] = int((~discharged.care_adequate).sum())
 
+    out.update(death_kpis(j, at_ae[type1], emergency, per_1000_year))
+
     # --- GP ----------------------------------------------------------------------------------------
     served = appts[appts.served_day >= 0]
     wait = served.served_day - served.request_day
@@ -154,6 +162,31 @@ def measure(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: 
         out[f"{service}_utilisation"] = _mean(rows.occupied / rows.capacity.where(rows.capacity > 0))
         out[f"{service}_queue_mean"] = _mean(rows.queue)
     return out
+
+
+def death_kpis(j: pd.DataFrame, type1: pd.DataFrame, admissions: pd.DataFrame, per_1000_year: float
+               ) -> dict[str, float]:
+    """Deaths and harm among journeys ``j``: ``type1`` are its type 1 attendances, ``admissions``
+    its emergency admissions (not diverted); only journeys whose outcome is decided count."""
+    decided = j.death_risk.notna()
+    attenders = type1[type1.death_risk.notna() & (type1.acuity >= 2)]  # ONS: non-immediate acuity
+    admitted = admissions[admissions.death_risk.notna()]
+    deaths = int(j.died.sum())
+    from_delay = int(j.died_from_delay.sum())
+    added = float((j.death_risk[decided] - j.death_risk_no_delay[decided]).sum())
+    return {
+        "deaths_30d_per_1000_attendances": 1000 * _share(attenders.died),
+        "deaths_30d_per_1000_admissions": 1000 * _share(admitted.died),
+        "in_hospital_deaths_per_1000_admissions": 1000 * _share(admitted.end == End.DIED_IN_HOSPITAL),
+        "in_hospital_deaths": int(j.end.isin(_DIED_IN_CARE).sum()),
+        "deaths": deaths,
+        "deaths_per_1000_population": deaths * per_1000_year,
+        "deaths_from_delay": from_delay,
+        "deaths_from_delay_expected": added,
+        "deaths_from_delay_per_1000_population": from_delay * per_1000_year,
+        "harm_events_in_hospital": int(j.harm.sum()),
+        "harm_events_in_hospital_expected": float(j.harm_risk.sum()),
+    }
 
 
 def mark_readmissions(j: pd.DataFrame) -> pd.DataFrame:
@@ -195,7 +228,8 @@ def summary_kpis(hs) -> pd.Series:
 
 
 # KPIs that make sense for one site: what happens in its A&E and its beds
-SITE_KPI_PREFIXES = ("ae_", "handover", "bed_", "delayed", "emergency_", "elective_", "trolley", "time_to_treatment")
+SITE_KPI_PREFIXES = ("ae_", "handover", "bed_", "delayed", "emergency_", "elective_", "trolley", "time_to_treatment",
+                     "deaths_30d", "in_hospital_deaths", "deaths_from_delay", "harm_events")
 
 
 def month_kpis(hs, j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, m: int
@@ -220,13 +254,14 @@ def site_kpis(j: pd.DataFrame, census: pd.DataFrame, site: int, name: str, peopl
     if len(js) == 0:
         return {}
     kpis = measure(js, _NO_GP_REQUESTS, census[census.site == name], people, days, end_time)
-    return {k: v for k, v in kpis.items() if k.startswith(SITE_KPI_PREFIXES)}
+    return {k: v for k, v in kpis.items() if k.startswith(SITE_KPI_PREFIXES) and "per_1000_population" not in k}
 
 
 # What each locality's residents meet: how far and how long to reach care, and how soon help comes
 LOCALITY_KPIS = ("ambulance_response_mean_minutes", "ambulance_response_p90_minutes", "ambulance_cat2_mean_minutes",
                  "ambulance_cat2_p90_minutes", "conveyance_minutes_mean", "ae_travel_minutes_mean", "ae_4h_type1",
-                 "ae_attendances_per_1000")
+                 "ae_attendances_per_1000", "deaths_per_1000_population", "deaths_from_delay_per_1000_population",
+                 "deaths_30d_per_1000_attendances")
 
 
 def locality_kpis(j: pd.DataFrame, people: float, days: float, end_time: float) -> dict[str, float]:
@@ -236,6 +271,8 @@ def locality_kpis(j: pd.DataFrame, people: float, days: float, end_time: float) 
     response = (calls.t_response - calls.t_arrival).dropna()
     cat2 = response[calls.category == 2]
     at_ae = j[j.t_ed_arrival.notna()]
+    per_1000_year = 1000.0 / people * DAYS_PER_YEAR / days if people and days else math.nan
+    deaths = death_kpis(j, at_ae[at_ae.ed_site >= 0], j.iloc[:0], per_1000_year)
     return {
         "ambulance_response_mean_minutes": _mean(response),
         "ambulance_response_p90_minutes": _quantile(response, 0.9),
@@ -245,6 +282,9 @@ def locality_kpis(j: pd.DataFrame, people: float, days: float, end_time: float) 
         "ae_travel_minutes_mean": _mean(at_ae.travel_minutes),
         "ae_4h_type1": four_hour_type1(j, end_time),
         "ae_attendances_per_1000": len(at_ae) * 1000.0 / people * DAYS_PER_YEAR / days if people and days else math.nan,
+        "deaths_per_1000_population": deaths["deaths_per_1000_population"],
+        "deaths_from_delay_per_1000_population": deaths["deaths_from_delay_per_1000_population"],
+        "deaths_30d_per_1000_attendances": deaths["deaths_30d_per_1000_attendances"],
     }
 
 

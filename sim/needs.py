@@ -30,6 +30,7 @@ from typing import NamedTuple
 import numpy as np
 
 from sim.calendar import MINUTES_PER_DAY, MINUTES_PER_HOUR
+from sim.config.outcomes import CONDITIONS
 from sim.config.system import ACUITIES, PATHWAYS, Config
 from sim.journeys import Entry, JourneyLog
 from sim.population import Cells
@@ -39,6 +40,9 @@ HEAR_AND_TREAT, SEE_AND_TREAT, CONVEY = 0, 1, 2
 # Uniforms drawn per patient, block by block (never change a block; append a new one)
 UNIFORM_BLOCKS = (32, 8)
 CATEGORIES = np.asarray([1, 2, 3, 4])
+# The uniform that decides whether an arrival from a population cell is someone who has died
+# (``u_alive``): read before the journey is created, so the dead never get one.
+ALIVE_COLUMN = 36
 
 
 @dataclass(frozen=True)
@@ -325,6 +329,33 @@ def _d_urc(b, u):
     return b.cfg.community.urgent_response_days.ppf(u) * MINUTES_PER_DAY
 
 
+@need("condition", "time-critical condition group of an emergency admission: 0 none, 1 STEMI, 2 stroke, 3 sepsis, "
+                   "4 major trauma, by triage category (never for GP direct admissions)", int, column=33)
+def _condition(b, u):
+    cdf = b.maker.condition_cdf
+    if cdf is None or b.entry == Entry.GP_DIRECT_ADMISSION:
+        return np.zeros(len(u), int)
+    below = (u[:, None] >= cdf[b.acuity - 1]).sum(axis=1)
+    return np.where(b.admit & (below < cdf.shape[1]), below + 1, 0)
+
+
+@need("u_death", "uniform compared with the patient's 30-day risk of death (the same with and without delay)",
+      column=34)
+def _u_death(b, u):
+    return u
+
+
+@need("u_harm", "uniform compared with the patient's risk of a hospital-acquired harm", column=35)
+def _u_harm(b, u):
+    return u
+
+
+@need("u_alive", "uniform compared with the share of the cell's people who have died: an arrival below it is "
+                 "someone who died, and does not come", column=ALIVE_COLUMN)
+def _u_alive(b, u):
+    return u
+
+
 # --- the record and the maker --------------------------------------------------------------------
 
 Need = NamedTuple("Need", [(spec.name, spec.type) for spec in NEEDS])
@@ -370,15 +401,46 @@ class NeedMaker:
         self.log_odds_frail = np.log(max(ae.admit_odds_ratio_frail, 1e-12))
         self.pathway_cdf_not_frail = _cdf(PATHWAYS, dis.pathway_shares_not_frail)
         self.pathway_cdf_frail = _cdf(PATHWAYS, dis.pathway_shares_frail)
+        # cumulative shares of the condition groups among admissions, by triage category
+        conditions = cfg.outcomes.conditions
+        shares = np.array([[conditions[c].share_of_admitted[a] if c in conditions else 0.0 for c in CONDITIONS]
+                           for a in ACUITIES])
+        self.condition_cdf = np.cumsum(shares, axis=1) if shares.any() else None
+
+    def arrivals(self, rng: np.random.Generator, t: np.ndarray, cell: np.ndarray, entry: Entry
+                 ) -> tuple[list[float], list[Need]]:
+        """Arrivals from the population at times ``t``: those from people who have died
+        (``u_alive`` below the share of their cell who have) do not come. Returns the times and
+        needs of the rest; every arrival's uniforms are drawn, so the others' needs never change."""
+        keep = None
+        if self.cells.dead.any():
+            share_dead = self.cells.dead[cell] / np.maximum(self.cells.people[cell], 1.0)
+            keep = lambda uniforms: uniforms[:, ALIVE_COLUMN] >= share_dead  # noqa: E731
+        needs, kept = self._make(rng, t, cell, entry, None, False, 1.0, keep)
+        return (t if kept is None else t[kept]).tolist(), needs
 
     def make(self, rng: np.random.Generator, t: np.ndarray, cell: np.ndarray, entry: Entry,
              previous: np.ndarray | None = None, forced_admit: bool = False,
              los_multiplier: float = 1.0) -> list[Need]:
         """Create journeys arriving at times ``t`` from population ``cell``s; return their needs."""
+        return self._make(rng, t, cell, entry, previous, forced_admit, los_multiplier, None)[0]
+
+    def _make(self, rng, t, cell, entry, previous, forced_admit, los_multiplier, keep):
         n = len(t)
         if n == 0:
-            return []
+            return [], None
         uniforms = np.hstack([rng.random((n, width)) for width in UNIFORM_BLOCKS])
+        kept = None
+        if keep is not None:
+            kept = keep(uniforms)
+            if kept.all():
+                kept = None
+            else:
+                uniforms, t, cell = uniforms[kept], t[kept], cell[kept]
+                previous = None if previous is None else previous[kept]
+                n = len(t)
+                if n == 0:
+                    return [], kept
         log = self.log
         ids = log.new_block(n)
         batch = Batch(self, ids, t, cell, entry, forced_admit, los_multiplier)
@@ -396,6 +458,7 @@ class NeedMaker:
         log.suitable_ooh[sl] = batch.suitable
         log.t_arrival[sl] = t
         log.acuity[sl] = batch.acuity
+        log.condition[sl] = batch.condition
         if entry == Entry.AMBULANCE_CALL:
             log.category[sl] = batch.category
         if previous is not None:
@@ -403,7 +466,7 @@ class NeedMaker:
         rows = list(map(_need_from_row, zip(*(np.asarray(c).tolist() for c in cols))))
         if len(rows[0]) != len(Need._fields):  # pragma: no cover - a declaration without its field
             raise RuntimeError("a need was drawn without a field in the Need record")
-        return rows
+        return rows, kept
 
 
 if __name__ == "__main__":

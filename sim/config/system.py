@@ -16,7 +16,8 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from sim.config.organisations import OrganisationsConfig
-from sim.config.schema import NonNegFloat, NonNegInt, Probability, Strict
+from sim.config.outcomes import OutcomesConfig
+from sim.config.schema import Money, NonNegFloat, NonNegInt, Probability, Strict
 from sim.distributions import Distribution, Fixed
 
 AGE_BANDS: tuple[str, ...] = ("0-17", "18-64", "65-84", "85+")
@@ -329,6 +330,28 @@ class CommunityConfig(Strict):
     deteriorated_los_multiplier: NonNegFloat = 1.3
 
 
+class NetworkConfig(Strict):
+    """Hospitals as a network: a trust's sites share their beds, a full hospital can overflow to a
+    neighbour, and an A&E under pressure can ask for ambulances to be diverted. Every rule is off
+    unless set, and each can be switched off alone (``sim.network``)."""
+
+    transfer_within_trust: bool = Field(
+        False, description="an admission at a full site goes to a free bed at another site of the same trust")
+    transfer_extra_minutes: NonNegFloat = Field(
+        30.0, le=1440, description="arranging the transfer and handing over, on top of the road time between the sites")
+    transfer_cost: Money = Field(0.0, le=1e6, description="pounds per transfer (patient transport), paid by the sending trust")
+    recheck_minutes: float = Field(
+        60.0, gt=0, le=1440, description="how often the bed managers look elsewhere for a patient still waiting for a bed")
+    overflow_after_hours: NonNegFloat | None = Field(
+        None, le=1000, description="a patient waiting this long for a bed goes to the nearest hospital of any trust "
+                                   "with a free bed; null: never")
+    divert_handover_queue: NonNegInt | None = Field(
+        None, le=1000, description="ambulances waiting to hand over at which an A&E is on divert: crews go to the next "
+                                   "nearest open A&E not on divert; null: never")
+    divert_occupancy: Probability | None = Field(
+        None, description="bed occupancy of the A&E's hospital at which it is on divert; null: never")
+
+
 class SocialCareConfig(Strict):
     """Council-funded home care and care homes, shared with people referred from the community."""
 
@@ -362,6 +385,11 @@ class Config(Strict):
     discharge: DischargeConfig
     community: CommunityConfig
     social_care: SocialCareConfig
+    outcomes: OutcomesConfig = Field(default_factory=OutcomesConfig)
+    trusts: dict[str, list[str]] | None = Field(
+        None, description="acute trusts and the sites with beds each runs; a site with beds left out is a trust "
+                          "of its own")
+    network: NetworkConfig = Field(default_factory=NetworkConfig)
     organisations: OrganisationsConfig | None = Field(
         None, description="the organisations and their budget rules; without them capacities stay as configured")
 
@@ -381,7 +409,28 @@ class Config(Strict):
                 raise ValueError(f'travel.minutes["{key}"]: must be "a--b" with a and b locality or site names')
         if not any(s.ambulance_station for s in self.sites.values()):
             raise ValueError("sites: at least one site must be an ambulance_station")
+        if self.trusts:
+            seen: dict[str, str] = {}
+            for trust, members in self.trusts.items():
+                if not members:
+                    raise ValueError(f"trusts.{trust}: a trust needs at least one site")
+                for site in members:
+                    if site not in self.sites or self.sites[site].beds <= 0:
+                        raise ValueError(f"trusts.{trust}: {site!r} is not a site with beds")
+                    if site in seen:
+                        raise ValueError(f"trusts: {site!r} is in both {seen[site]} and {trust}")
+                    seen[site] = trust
         return self
+
+    def trust_sites(self) -> dict[str, list[int]]:
+        """Every acute trust and the indexes of its sites with beds, in site order: the ``trusts:``
+        groupings, and each site with beds left out as a trust of its own (``<site>_trust``)."""
+        grouped = {site: trust for trust, members in (self.trusts or {}).items() for site in members}
+        out: dict[str, list[int]] = {}
+        for i, (name, site) in enumerate(self.sites.items()):
+            if site.beds > 0:
+                out.setdefault(grouped.get(name, f"{name}_trust"), []).append(i)
+        return out
 
     @property
     def population(self) -> int:

@@ -26,7 +26,7 @@ from sim.config.system import ProfileConfig
 from sim.journeys import End, Entry, JourneyLog
 from sim.needs import Need
 from sim.population import ArrivalStream, day_counts
-from sim.process import launch
+from sim.process import first_of, launch
 
 if TYPE_CHECKING:
     from sim.calendar import Calendar
@@ -93,6 +93,14 @@ class AcuteBeds:
                  cells: Cells, calendar: Calendar, streams: Streams, outcomes: Outcomes | None = None):
         self.env, self.cfg, self.log, self.router, self.discharge = env, config.beds, log, router, discharge
         self.outcomes = outcomes
+        # hospitals as a network (``network:``): beds shared within a trust, overflow to any hospital
+        net = config.network
+        self.network = net
+        multi_site = any(len(sites) > 1 for sites in config.trust_sites().values())
+        self.pooled = net.transfer_within_trust and multi_site
+        self.overflow_minutes = None if net.overflow_after_hours is None else net.overflow_after_hours * MINUTES_PER_HOUR
+        self.networked = self.pooled or self.overflow_minutes is not None
+        self.transfers = [0, 0, 0]  # by kind: -, within a trust, overflow to another trust
         self.fit_hour = config.discharge.fit_hour
         self.streams = streams
         self.wards: dict[int, Ward] = {i: Ward(env, i, name, site.beds, site.elective_beds)
@@ -108,11 +116,13 @@ class AcuteBeds:
 
     # --- emergency stays -------------------------------------------------------------------------
 
-    def emergency_stay(self, n: Need, ward: Ward):
+    def emergency_stay(self, n: Need, ward: Ward, transit: float = 0.0):
+        """The stay of a patient who has a bed at ``ward`` (``transit`` minutes away: a transfer
+        from another hospital, the bed held for them meanwhile)."""
         env, log, pid = self.env, self.log, n.pid
         log.bed_site[pid] = ward.site
         log.t_bed[pid] = env.now
-        fit = env.now + n.d_los * ward.los_multiplier
+        fit = env.now + transit + n.d_los * ward.los_multiplier
         if not n.zero_day:
             fit = next_hour(fit, self.fit_hour)
         yield env.timeout(fit - env.now)
@@ -126,6 +136,63 @@ class AcuteBeds:
             return
         yield from self.discharge.leave(n, ward)
 
+    # --- finding a bed, in a network of hospitals ----------------------------------------------------
+
+    def find_bed(self, n: Need, home: Ward):
+        """Wait for a bed for an admitted patient; returns the ward and the minutes to get there.
+
+        With no network rule, the bed is at ``home`` (the site whose beds take the A&E's
+        admissions). With ``transfer_within_trust``, a patient who finds ``home`` full goes to a
+        free bed at another site of the same trust, now or when one frees (looked for every
+        ``recheck_minutes``); with ``overflow_after_hours``, one still waiting then goes to the
+        nearest hospital of any trust with a free bed. Each move is recorded (``transfer_from``,
+        ``transfer_kind``) and takes the road time between the sites plus ``transfer_extra_minutes``."""
+        if not self.networked:
+            wait = home.beds.request()
+            if wait:
+                yield wait
+            return home, 0.0
+        if home.beds.free > 0:
+            home.beds.request()  # free, so granted at once
+            return home, 0.0
+        env, net = self.env, self.network
+        found = self._free_bed(n, home, overflow=self.overflow_minutes == 0)
+        if found is not None:
+            return found
+        wait = home.beds.request()
+        waited = 0.0
+        while True:
+            step = net.recheck_minutes
+            if self.overflow_minutes is not None and waited < self.overflow_minutes:
+                step = min(step, self.overflow_minutes - waited)
+            yield first_of(env, wait, env.timeout(step))
+            if wait.triggered:
+                return home, 0.0
+            waited += step
+            overflow = self.overflow_minutes is not None and waited >= self.overflow_minutes
+            found = self._free_bed(n, home, overflow)
+            if found is not None:
+                home.beds.cancel(wait)
+                return found
+
+    def _free_bed(self, n: Need, home: Ward, overflow: bool) -> tuple[Ward, float] | None:
+        """Take a free bed at the nearest other site of the trust (or of any trust once the patient
+        may overflow), recording the move: (ward, minutes to get there), or None."""
+        router, log = self.router, self.log
+        for site in router.bed_order[home.site]:
+            same_trust = router.trust[site] == router.trust[home.site]
+            if not ((same_trust and self.pooled) or overflow):
+                continue
+            ward = self.wards[site]
+            if ward.beds.free > 0:
+                ward.beds.request()  # free, so granted at once
+                kind = 1 if same_trust else 2
+                self.transfers[kind] += 1
+                log.transfer_from[n.pid] = home.site
+                log.transfer_kind[n.pid] = kind
+                return ward, router.geo.site_travel[home.site][site] + self.network.transfer_extra_minutes
+        return None
+
     def direct_admissions(self, times: list[float], needs: list[Need]) -> None:
         """Patients their GP sends straight to the nearest hospital's acute medical unit."""
         launch(self.env, ((self.direct_admission(n), at) for at, n in zip(times, needs)))
@@ -134,10 +201,8 @@ class AcuteBeds:
         log, pid = self.log, n.pid
         ward = self.wards[self.router.ward_for_locality[n.locality]]
         log.admitted[pid] = True
-        wait = ward.beds.request()
-        if wait:
-            yield wait
-        yield from self.emergency_stay(n, ward)
+        ward, transit = yield from self.find_bed(n, ward)
+        yield from self.emergency_stay(n, ward, transit)
 
     # --- the midnight check ------------------------------------------------------------------------
 

@@ -40,6 +40,22 @@ class EmergencyDepartment:
         self.rostered = clinicians
         self.clinicians = Capacity(env, clinicians, priority=True)
         self.cubicles = Capacity(env, cubicles, priority=True)
+        self.ambulances_waiting = 0  # crews waiting with their patient for a cubicle
+        self.diverted_away = 0  # ambulances sent past this A&E while on divert
+        self.divert_minutes = 0.0  # time with at least the divert number of ambulances waiting
+        self._divert_since: float | None = None
+
+    def ambulance_queue(self, change: int, now: float, limit: int | None) -> None:
+        """A crew starts (+1) or stops (-1) waiting to hand over; keeps the time spent at or above
+        the divert threshold ``limit``."""
+        self.ambulances_waiting += change
+        if limit is None:
+            return
+        if self.ambulances_waiting >= limit and self._divert_since is None:
+            self._divert_since = now
+        elif self.ambulances_waiting < limit and self._divert_since is not None:
+            self.divert_minutes += now - self._divert_since
+            self._divert_since = None
 
 
 class UrgentCareCentre:
@@ -194,13 +210,11 @@ class EmergencyCare:
             return
 
         ward = self.beds.wards[self.router.bed_site[ed.site]]
-        wait = ward.beds.request()
-        if wait:
-            yield wait  # the trolley wait
+        ward, transit = yield from self.beds.find_bed(n, ward)  # the trolley wait
         if has_cubicle:
             ed.cubicles.release()
         log.t_ed_departure[pid] = env.now
-        yield from self.beds.emergency_stay(n, ward)
+        yield from self.beds.emergency_stay(n, ward, transit)
 
     def census_rows(self, day: int) -> list[tuple]:
         rows = []

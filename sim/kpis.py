@@ -112,6 +112,8 @@ def measure(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: 
     out["conveyance_minutes_mean"] = _mean(conveyed.conveyance_minutes)
     out["handover_over_60min_share"] = _share(handover.dropna() > 60)
     out["handover_hours_lost_per_1000"] = float(np.nansum(np.clip(handover - 15, 0, None))) / 60 * per_1000_year
+    out["ambulance_diversions"] = int(conveyed.ambulance_diverted.sum())
+    out["ambulance_diverted_share"] = _share(conveyed.ambulance_diverted)
 
     # --- acute beds -------------------------------------------------------------------------------
     emergency = j[j.admitted & j.entry.isin(_EMERGENCY_ENTRIES) & ~j.diverted]
@@ -123,6 +125,8 @@ def measure(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: 
     out["emergency_los_overnight_mean_days"] = _mean(los_days[los_days >= 1])
     delayed = stayed[stayed.pathway > 0]
     out["delayed_discharge_bed_days_per_1000"] = float(((delayed.t_discharge - delayed.t_fit) / MINUTES_PER_DAY).sum()) * per_1000_year
+    out["transfers_within_trust"] = int((j.transfer_kind == 1).sum())
+    out["transfers_overflow"] = int((j.transfer_kind == 2).sum())
     electives = j[j.entry == Entry.ELECTIVE]
     out["elective_admissions_per_1000"] = int(electives.admitted.sum()) * per_1000_year
     out["elective_cancelled_share"] = _share(electives.end == End.ELECTIVE_CANCELLED)
@@ -229,7 +233,8 @@ def summary_kpis(hs) -> pd.Series:
 
 # KPIs that make sense for one site: what happens in its A&E and its beds
 SITE_KPI_PREFIXES = ("ae_", "handover", "bed_", "delayed", "emergency_", "elective_", "trolley", "time_to_treatment",
-                     "deaths_30d", "in_hospital_deaths", "deaths_from_delay", "harm_events")
+                     "deaths_30d", "in_hospital_deaths", "deaths_from_delay", "harm_events", "transfers",
+                     "ambulance_divert")
 
 
 def month_kpis(hs, j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, m: int
@@ -261,7 +266,7 @@ def site_kpis(j: pd.DataFrame, census: pd.DataFrame, site: int, name: str, peopl
 LOCALITY_KPIS = ("ambulance_response_mean_minutes", "ambulance_response_p90_minutes", "ambulance_cat2_mean_minutes",
                  "ambulance_cat2_p90_minutes", "conveyance_minutes_mean", "ae_travel_minutes_mean", "ae_4h_type1",
                  "ae_attendances_per_1000", "deaths_per_1000_population", "deaths_from_delay_per_1000_population",
-                 "deaths_30d_per_1000_attendances")
+                 "deaths_30d_per_1000_attendances", "ambulance_diverted_share")
 
 
 def locality_kpis(j: pd.DataFrame, people: float, days: float, end_time: float) -> dict[str, float]:
@@ -279,6 +284,7 @@ def locality_kpis(j: pd.DataFrame, people: float, days: float, end_time: float) 
         "ambulance_cat2_mean_minutes": _mean(cat2),
         "ambulance_cat2_p90_minutes": _quantile(cat2, 0.9),
         "conveyance_minutes_mean": _mean(calls.conveyance_minutes),
+        "ambulance_diverted_share": _share(calls.ambulance_diverted[calls.t_ed_arrival.notna()]),
         "ae_travel_minutes_mean": _mean(at_ae.travel_minutes),
         "ae_4h_type1": four_hour_type1(j, end_time),
         "ae_attendances_per_1000": len(at_ae) * 1000.0 / people * DAYS_PER_YEAR / days if people and days else math.nan,

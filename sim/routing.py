@@ -22,7 +22,10 @@ class Router:
     - ``ed_from_site[site]``: nearest open type 1 A&E from a site (urgent care centre transfers);
     - ``bed_site[site]``: the site whose beds take a site's admissions (its own when it has beds);
     - ``ward_for_locality[locality]``: nearest site with beds (GP direct admissions);
-    - ``station_minutes[locality]``: travel from the nearest ambulance station.
+    - ``station_minutes[locality]``: travel from the nearest ambulance station;
+    - ``ed_order[locality]``: open type 1 A&Es, nearest first (ambulance diversion);
+    - ``bed_order[site]``: the other sites with beds, nearest first (transfers), and ``trust[site]``
+      the trust each site with beds belongs to (``trusts:``; each its own by default).
     """
 
     def __init__(self, config: Config, geo: Geography):
@@ -34,6 +37,14 @@ class Router:
         self.ward_for_locality = geo.nearest_table(self.has_beds).tolist()
         self.bed_site = [i if self.has_beds[i] else geo.nearest_from_site(i, self.has_beds)
                          for i in range(self.n_sites)]
+        self.trust = [-1] * self.n_sites
+        for k, sites in enumerate(config.trust_sites().values()):
+            for i in sites:
+                self.trust[i] = k
+        beds = np.flatnonzero(self.has_beds)
+        self.bed_order = [[int(j) for j in beds[np.argsort(geo.site_minutes[i, beds], kind="stable")] if j != i]
+                          for i in range(self.n_sites)]
+        self.ed_order: list[list[int]] = []
         self.ed_site: list[int] = []
         self.minors_site: list[int] = []
         self.ed_from_site: list[int] = []
@@ -47,6 +58,9 @@ class Router:
         self.ed_site = geo.nearest_table(ed_open).tolist()
         self.minors_site = geo.nearest_table(minors_open).tolist()
         self.ed_from_site = [geo.nearest_from_site(i, ed_open) for i in range(self.n_sites)]
+        open_eds = np.flatnonzero(ed_open)
+        self.ed_order = [[int(s) for s in open_eds[np.argsort(geo.minutes[i, open_eds], kind="stable")]]
+                         for i in range(len(geo.localities))]
 
     def catchment(self, site: int, people_by_locality: np.ndarray) -> float:
         """People living in the localities whose nearest open type 1 A&E is ``site``."""

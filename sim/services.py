@@ -61,7 +61,8 @@ class Services:
         discharge = Discharge(env, config.discharge, log, community, social_care, returns=arrivals, outcomes=outcomes)
         beds = AcuteBeds(env, config, log, router, discharge, cells, calendar, streams, outcomes=outcomes)
         emergency_care = EmergencyCare(env, config, log, router, geo, community, beds, outcomes=outcomes)
-        ambulance = AmbulanceService(env, config.ambulance, log, router, geo, emergency_care, community)
+        ambulance = AmbulanceService(env, config.ambulance, log, router, geo, emergency_care, community,
+                                     network=config.network)
         # the hand-overs back up the pathway: readmissions and deteriorations start new journeys
         community.discharge = discharge
         arrivals.ambulance, arrivals.emergency_care, arrivals.beds = ambulance, emergency_care, beds

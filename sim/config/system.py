@@ -387,8 +387,8 @@ class Config(Strict):
     social_care: SocialCareConfig
     outcomes: OutcomesConfig = Field(default_factory=OutcomesConfig)
     trusts: dict[str, list[str]] | None = Field(
-        None, description="acute trusts and the sites with beds each runs; a site with beds left out is a trust "
-                          "of its own")
+        None, description="acute trusts and the sites each runs (those without beds are ignored); a site with "
+                          "beds left out is a trust of its own")
     network: NetworkConfig = Field(default_factory=NetworkConfig)
     organisations: OrganisationsConfig | None = Field(
         None, description="the organisations and their budget rules; without them capacities stay as configured")
@@ -415,8 +415,8 @@ class Config(Strict):
                 if not members:
                     raise ValueError(f"trusts.{trust}: a trust needs at least one site")
                 for site in members:
-                    if site not in self.sites or self.sites[site].beds <= 0:
-                        raise ValueError(f"trusts.{trust}: {site!r} is not a site with beds")
+                    if site not in self.sites:
+                        raise ValueError(f"trusts.{trust}: {site!r} is not a site")
                     if site in seen:
                         raise ValueError(f"trusts: {site!r} is in both {seen[site]} and {trust}")
                     seen[site] = trust

@@ -30,6 +30,7 @@ from sim.process import first_of, launch
 
 if TYPE_CHECKING:
     from sim.calendar import Calendar
+    from sim.community import CommunityServices
     from sim.config.system import Config
     from sim.discharge import Discharge
     from sim.outcomes import Outcomes
@@ -101,6 +102,7 @@ class AcuteBeds:
         self.overflow_minutes = None if net.overflow_after_hours is None else net.overflow_after_hours * MINUTES_PER_HOUR
         self.networked = self.pooled or self.overflow_minutes is not None
         self.transfers = [0, 0, 0]  # by kind: -, within a trust, overflow to another trust
+        self.community: CommunityServices | None = None  # set when the services are connected
         self.fit_hour = config.discharge.fit_hour
         self.streams = streams
         self.wards: dict[int, Ward] = {i: Ward(env, i, name, site.beds, site.elective_beds)
@@ -201,6 +203,10 @@ class AcuteBeds:
         log, pid = self.log, n.pid
         ward = self.wards[self.router.ward_for_locality[n.locality]]
         log.admitted[pid] = True
+        community = self.community
+        if community is not None and community.cfg.divert_gp_direct_admissions and community.divert(n):
+            yield from community.virtual_ward_stay(n)
+            return
         ward, transit = yield from self.find_bed(n, ward)
         yield from self.emergency_stay(n, ward, transit)
 

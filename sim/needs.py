@@ -72,9 +72,10 @@ class Batch:
     """A batch of arrivals being given their needs: the needs drawn so far are its attributes."""
 
     def __init__(self, maker: NeedMaker, ids: np.ndarray, t: np.ndarray, cell: np.ndarray, entry: Entry,
-                 forced_admit: bool, los_multiplier: float):
+                 forced_admit: bool, los_multiplier: float, previous: np.ndarray | None = None):
         self.maker, self.cfg, self.ids, self.t, self.cell = maker, maker.cfg, ids, t, cell
         self.entry, self.forced_admit, self.los_multiplier = entry, forced_admit, los_multiplier
+        self.previous = previous  # the journeys these are returns from (None: new arrivals)
 
 
 def _cdf(keys, shares: dict) -> np.ndarray:
@@ -146,12 +147,6 @@ def _acuity(b, u):
     return acuity
 
 
-@need("suitable", "latent flag: could safely have been cared for out of hospital", bool, column=3)
-def _suitable(b, u):
-    com = b.cfg.community
-    return u < np.where(b.frail, com.suitable_share_frail, com.suitable_share)
-
-
 @need("d_triage", "A&E triage (minutes)", column=4)
 def _d_triage(b, u):
     return b.cfg.ae.triage_minutes.ppf(u)
@@ -193,23 +188,6 @@ def _admit(b, u):
 @need("refer_community", "a patient not admitted is referred to community services", bool, column=8)
 def _refer_community(b, u):
     return u < b.cfg.ae.community_referral_share
-
-
-@need("u_divert", "uniform compared with the diversion share when a decision to admit is made", column=9)
-def _u_divert(b, u):
-    return u
-
-
-@need("recognised_unsuitable", "an unsuitable patient whom the clinician would recognise as needing hospital if "
-                               "the diversion policy picked them (probability `community.assessment_accuracy`)",
-      bool, column=32)
-def _recognised_unsuitable(b, u):
-    return ~b.suitable & (u < b.cfg.community.assessment_accuracy)
-
-
-@need("deteriorates", "an unsuitable patient on a virtual ward will deteriorate", bool, column=10)
-def _deteriorates(b, u):
-    return ~b.suitable & (u < b.cfg.community.deterioration_probability_unsuitable)
 
 
 @need("d_deteriorate", "time from a virtual ward admission to deterioration (minutes, at least a day)", column=11)
@@ -339,6 +317,32 @@ def _condition(b, u):
     return np.where(b.admit & (below < cdf.shape[1]), below + 1, 0)
 
 
+@need("suitable", "latent flag: could safely have been cared for out of hospital, by triage category, frailty and "
+                  "condition (never a time-critical one); a return keeps the flag of the journey it follows", bool,
+      column=3)
+def _suitable(b, u):
+    m = b.maker
+    with np.errstate(over="ignore", divide="ignore"):
+        p = 1.0 / (1.0 + np.exp(-(m.suitable_logit[b.acuity - 1] + b.frail * m.suitable_log_odds_frail)))
+    drawn = (u < p) & (b.condition == 0)
+    if b.previous is not None:
+        return b.maker.log.suitable_ooh[b.previous].astype(bool)  # a property of the person
+    return drawn
+
+
+@need("assessed_suitable", "the front-door assessment finds the patient suitable for a virtual ward: a suitable "
+                           "one with probability `selection_sensitivity`, an unsuitable one with 1 - "
+                           "`selection_specificity`", bool, column=32)
+def _assessed_suitable(b, u):
+    com = b.cfg.community
+    return np.where(b.suitable, u < com.selection_sensitivity, u < 1.0 - com.selection_specificity)
+
+
+@need("deteriorates", "an unsuitable patient on a virtual ward will deteriorate", bool, column=10)
+def _deteriorates(b, u):
+    return ~b.suitable & (u < b.cfg.community.deterioration_probability_unsuitable)
+
+
 @need("u_death", "uniform compared with the patient's 30-day risk of death (the same with and without delay)",
       column=34)
 def _u_death(b, u):
@@ -401,6 +405,11 @@ class NeedMaker:
         self.log_odds_frail = np.log(max(ae.admit_odds_ratio_frail, 1e-12))
         self.pathway_cdf_not_frail = _cdf(PATHWAYS, dis.pathway_shares_not_frail)
         self.pathway_cdf_frail = _cdf(PATHWAYS, dis.pathway_shares_frail)
+        com = cfg.community
+        suitable = np.array([com.suitable_share_by_acuity[a] for a in ACUITIES])
+        with np.errstate(divide="ignore"):
+            self.suitable_logit = np.log(suitable) - np.log1p(-suitable) + np.log(max(com.suitable_odds_ratio, 1e-300))
+        self.suitable_log_odds_frail = np.log(max(com.suitable_odds_ratio_frail, 1e-300))
         # cumulative shares of the condition groups among admissions, by triage category
         conditions = cfg.outcomes.conditions
         shares = np.array([[conditions[c].share_of_admitted[a] if c in conditions else 0.0 for c in CONDITIONS]
@@ -443,7 +452,7 @@ class NeedMaker:
                     return [], kept
         log = self.log
         ids = log.new_block(n)
-        batch = Batch(self, ids, t, cell, entry, forced_admit, los_multiplier)
+        batch = Batch(self, ids, t, cell, entry, forced_admit, los_multiplier, previous)
         cols = []
         for name, column, draw in _DRAWS:
             values = draw(batch, None if column is None else uniforms[:, column])

@@ -65,6 +65,7 @@ class Services:
                                      network=config.network)
         # the hand-overs back up the pathway: readmissions and deteriorations start new journeys
         community.discharge = discharge
+        beds.community = community
         arrivals.ambulance, arrivals.emergency_care, arrivals.beds = ambulance, emergency_care, beds
         router.update(*emergency_care.open_sites(len(config.sites)))
         social_care.prefill(streams["social_care.prefill"])

@@ -308,9 +308,11 @@ class DischargeConfig(Strict):
 class CommunityConfig(Strict):
     """Out-of-hospital care: admission avoidance (virtual wards, urgent response) and discharge support.
 
-    Each patient carries a latent flag, drawn at arrival, saying whether they could safely be cared
-    for out of hospital. A diversion policy sends a share of would-be admissions to a virtual ward;
-    a diverted patient who was not suitable may deteriorate and come back sicker."""
+    Each person carries a latent flag saying whether they could safely be cared for out of hospital
+    (by triage category, frailty and condition; kept on their returns). The front door assesses it
+    with a sensitivity and specificity; patients assessed suitable are diverted to a virtual ward
+    up to the target share of decisions to admit; a diverted patient who was not suitable may
+    deteriorate and come back sicker."""
 
     virtual_ward_beds: NonNegInt
     virtual_ward_days: Distribution
@@ -320,14 +322,28 @@ class CommunityConfig(Strict):
     intermediate_care_days: Distribution
     reablement_caseload: NonNegInt
     reablement_days: Distribution
-    admission_diversion_share: Probability = Field(0.0, description="share of decisions to admit sent to a virtual ward instead")
-    suitable_share: Probability = Field(description="share of admitted patients truly suitable for out-of-hospital care")
-    suitable_share_frail: Probability
-    assessment_accuracy: Probability = Field(
-        0.0, description="share of unsuitable patients a clinician recognises, and admits, when the policy would divert them")
+    admission_diversion_share: Probability = Field(
+        0.0, description="target share of decisions to admit sent to a virtual ward instead: a patient assessed "
+                         "suitable is diverted while diversions so far are below this share of decisions so far")
+    suitable_share_by_acuity: dict[Literal[1, 2, 3, 4, 5], Probability] = Field(
+        description="share of patients who could safely be cared for out of hospital, not frail, by triage category "
+                    "(a time-critical condition: none)")
+    suitable_odds_ratio_frail: NonNegFloat = Field(1.0, le=100, description="odds ratio of being suitable, frail against not")
+    suitable_odds_ratio: NonNegFloat = Field(
+        1.0, le=100, description="multiplies every patient's odds of being suitable (a scenario's premise; 1 in the baseline)")
+    selection_sensitivity: Probability = Field(
+        1.0, description="share of suitable patients the front-door assessment finds suitable")
+    selection_specificity: Probability = Field(
+        1.0, description="share of unsuitable patients the front-door assessment finds unsuitable")
+    divert_gp_direct_admissions: bool = Field(True, description="GP direct admissions can be diverted too")
     deterioration_probability_unsuitable: Probability
     deterioration_days: Distribution
     deteriorated_los_multiplier: NonNegFloat = 1.3
+
+    @model_validator(mode="after")
+    def _all_acuities(self):
+        _complete(self.suitable_share_by_acuity, ACUITIES, "suitable_share_by_acuity")
+        return self
 
 
 class NetworkConfig(Strict):

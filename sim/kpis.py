@@ -130,6 +130,8 @@ def measure(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: 
     electives = j[j.entry == Entry.ELECTIVE]
     out["elective_admissions_per_1000"] = int(electives.admitted.sum()) * per_1000_year
     out["elective_cancelled_share"] = _share(electives.end == End.ELECTIVE_CANCELLED)
+    waiting = census[census.service == "elective_waiting_list"]
+    out["elective_waiting_list_mean"] = float(waiting.groupby("day").queue.sum().mean()) if len(waiting) else float("nan")
     beds = census[census.service == "acute_beds"]
     daily = beds.groupby("day")[["occupied", "capacity", "delayed"]].sum()
     occ = daily.occupied / daily.capacity.where(daily.capacity > 0)
@@ -138,6 +140,16 @@ def measure(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: 
     out["bed_days_over_95pct_share"] = _share(occ > 0.95)
     out["delayed_discharges_midnight"] = _mean(daily.delayed)
     out["delayed_discharge_share_of_beds"] = _mean(daily.delayed / daily.capacity.where(daily.capacity > 0))
+    # point prevalence at midnight of stays so far of 21 days or more, over occupied beds (not censored)
+    long_stay = beds.groupby("day")[["long_stay", "occupied"]].sum()
+    out["long_stay_21d_share_of_beds"] = _mean(long_stay.long_stay / long_stay.occupied.where(long_stay.occupied > 0))
+
+    # weekend discharges: discharges per weekend day over discharges per weekday (emergency stays)
+    gone = j[j.end.isin(_DISCHARGED) & (j.entry != Entry.ELECTIVE)]
+    if "discharge_weekday" in gone:
+        weekend = (gone.discharge_weekday >= 5).sum() / 2
+        weekday = ((gone.discharge_weekday >= 0) & (gone.discharge_weekday < 5)).sum() / 5
+        out["weekend_discharge_ratio"] = float(weekend / weekday) if weekday else float("nan")
 
     # --- readmissions and harm ------------------------------------------------------------------
     discharged = j[j.end.isin(_DISCHARGED + [End.VIRTUAL_WARD_COMPLETED]) & (j.entry != Entry.ELECTIVE)]
@@ -204,6 +216,9 @@ def journey_months(hs) -> pd.DataFrame:
     """The journeys so far, each with its reporting month (by when it began; -1 = warm-up)."""
     j = mark_readmissions(hs.log.frame())
     j["month"] = hs.calendar.month_index(j.t_arrival.to_numpy())
+    day = np.floor(j.t_discharge.to_numpy() / MINUTES_PER_DAY)
+    weekday = (hs.calendar.origin.weekday() + day) % 7
+    j["discharge_weekday"] = np.where(np.isnan(day), -1, weekday).astype(int)
     return j
 
 
@@ -234,7 +249,7 @@ def summary_kpis(hs) -> pd.Series:
 # KPIs that make sense for one site: what happens in its A&E and its beds
 SITE_KPI_PREFIXES = ("ae_", "handover", "bed_", "delayed", "emergency_", "elective_", "trolley", "time_to_treatment",
                      "deaths_30d", "in_hospital_deaths", "deaths_from_delay", "harm_events", "transfers",
-                     "ambulance_divert")
+                     "ambulance_divert", "long_stay")
 
 
 def month_kpis(hs, j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, m: int

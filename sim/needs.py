@@ -360,6 +360,12 @@ def _u_alive(b, u):
     return u
 
 
+@need("u_discharge_day", "uniform compared with the day's chance of discharge (`day_of_week_discharge`): a "
+                         "discharge slips a day while it is above", column=37)
+def _u_discharge_day(b, u):
+    return u
+
+
 # --- the record and the maker --------------------------------------------------------------------
 
 Need = NamedTuple("Need", [(spec.name, spec.type) for spec in NEEDS])

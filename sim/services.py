@@ -58,7 +58,8 @@ class Services:
         arrivals = Arrivals(config, cells, calendar, NeedMaker(config, cells, log), streams, primary_care)
         social_care = SocialCare(env, config.social_care)
         community = CommunityServices(env, config.community, log, returns=arrivals, outcomes=outcomes)
-        discharge = Discharge(env, config.discharge, log, community, social_care, returns=arrivals, outcomes=outcomes)
+        discharge = Discharge(env, config.discharge, log, community, social_care, returns=arrivals, outcomes=outcomes,
+                              calendar=calendar)
         beds = AcuteBeds(env, config, log, router, discharge, cells, calendar, streams, outcomes=outcomes)
         emergency_care = EmergencyCare(env, config, log, router, geo, community, beds, outcomes=outcomes)
         ambulance = AmbulanceService(env, config.ambulance, log, router, geo, emergency_care, community,

@@ -272,6 +272,12 @@ class AcuteBedsConfig(Strict):
     elective_admission_hour: float = Field(8.0, ge=0, lt=24)
     elective_days: list[Annotated[int, Field(ge=0, le=6)]] = [0, 1, 2, 3, 4]
     elective_bed_reserve: NonNegInt = Field(0, description="beds left free for emergencies when admitting electives")
+    elective_booking: bool = Field(
+        False, description="referrals join a waiting list and each site books as many as it expects beds for; a "
+                           "cancelled operation is rebooked first (false: every referral is booked for its day and a "
+                           "cancellation is lost)")
+    elective_booking_margin: NonNegInt = Field(
+        0, le=1000, description="beds a site keeps back when booking, beyond the change it expects by the admission hour")
     escalation_share: NonNegFloat = Field(
         0.0, description="extra beds a site opens, as a share of its beds, while patients queue for a bed (OPEL)")
     escalation_trigger: NonNegInt = Field(5, description="patients waiting for a bed at the midnight check that open escalation beds")
@@ -294,6 +300,10 @@ class DischargeConfig(Strict):
     )
     readmission_days: Distribution
     fit_hour: float = Field(11.0, ge=0, lt=24, description="hour of day discharges happen once medically fit")
+    day_of_week_discharge: list[Probability] = Field(
+        default_factory=lambda: [1.0] * 7,
+        description="chance that a patient ready to leave an overnight stay is discharged that day, Monday first; "
+                    "otherwise the discharge slips to the next day (all 1: every day alike)")
 
     @model_validator(mode="after")
     def _check(self):
@@ -302,6 +312,8 @@ class DischargeConfig(Strict):
             _shares(getattr(self, name), name)
         _complete(self.readmission_probability, PATHWAYS, "readmission_probability")
         _complete(self.arrangement_days, PATHWAYS[1:], "arrangement_days")
+        if len(self.day_of_week_discharge) != 7 or not any(self.day_of_week_discharge):
+            raise ValueError("day_of_week_discharge needs 7 values, Monday first, not all zero")
         return self
 
 

@@ -32,6 +32,14 @@ REFERENCE_KPIS: dict[str, tuple[str, str]] = {
     "bed_occupancy_midnight": ("operations", "ga_occupancy_midnight"),
     "emergency_los_mean_days": ("operations", "emergency_los_mean_days"),
     "ambulance_cat2_mean_minutes": ("operations", "ambulance_cat2_mean_minutes"),
+    # what happens to patients, and the flows the experiments lean on (sim/outcomes.py and others)
+    "deaths_30d_per_1000_attendances": ("outcomes", "deaths_30d_per_1000_attendances"),
+    "deaths_30d_per_1000_admissions": ("outcomes", "deaths_30d_per_1000_admissions"),
+    "in_hospital_deaths_per_1000_admissions": ("outcomes", "in_hospital_deaths_per_1000_admissions"),
+    "long_stay_21d_share_of_beds": ("outcomes", "long_stay_21d_share_of_beds"),
+    "weekend_discharge_ratio": ("outcomes", "weekend_discharge_ratio"),
+    "elective_cancelled_share": ("outcomes", "elective_cancelled_inpatients"),
+    "suitable_share_of_admissions": ("avoidable_admissions_evidence", "day_of_care_survey_not_meeting_criteria"),
 }
 
 
@@ -49,7 +57,8 @@ def targets() -> pd.DataFrame:
     for kpi, (section, entry) in REFERENCE_KPIS.items():
         item = ref[section][entry]
         low, high = item.get("range", [item["value"], item["value"]])
-        rows.append((kpi, float(item["value"]), float(low), float(high), f"{item['source']} ({item.get('year', '')})"))
+        year = f" ({item['year']})" if item.get("year") else ""
+        rows.append((kpi, float(item["value"]), float(low), float(high), f"{item['source']}{year}"))
     ops = ref["operations"]
     nctr, beds = ops["no_criteria_to_reside_per_day"], ops["ga_beds_england"]
     rows.append(("delayed_discharge_share_of_beds", nctr["value"] / beds["value"], nctr["range"][0] / beds["value"],

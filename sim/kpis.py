@@ -157,6 +157,8 @@ def measure(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: 
     followed_up = discharged[discharged.t_end <= end_time - 30 * MINUTES_PER_DAY]
     out["readmission_30day_share"] = _share(followed_up.readmitted)
     out["deteriorations_after_diversion"] = int((j.end == End.VIRTUAL_WARD_DETERIORATED).sum())
+    decisions = j[j.admitted & j.entry.isin(_EMERGENCY_ENTRIES)]
+    out["suitable_share_of_admissions"] = _share(decisions.suitable_ooh)
     out["diverted_to_virtual_ward"] = int(j.diverted.sum())
     out["discharged_without_needed_care"] = int((~discharged.care_adequate).sum())
 

@@ -201,10 +201,18 @@ def _zero_day(b, u):
 
 
 @need("d_los", "clinical length of stay (minutes): same-day hours, or overnight days x frailty and return "
-               "multipliers", column=13)
+               "multipliers (the top `long_stay_share` of the uniform from the long-stay distribution)", column=13)
 def _d_los(b, u):
     beds = b.cfg.beds
-    los_days = beds.emergency_los_days.ppf(u) * np.where(b.frail, beds.frail_los_multiplier, 1.0)
+    share = beds.long_stay_share
+    if share > 0:  # a mixture, by the inverse of its distribution function: one uniform, monotone
+        body = 1.0 - share
+        long = u >= body
+        days = np.where(long, beds.long_stay_days.ppf(np.clip((u - body) / share, 0.0, 1.0 - 1e-12)),
+                        beds.emergency_los_days.ppf(np.minimum(u / body, 1.0 - 1e-12)))
+    else:
+        days = beds.emergency_los_days.ppf(u)
+    los_days = days * np.where(b.frail, beds.frail_los_multiplier, 1.0)
     return np.where(b.zero_day, beds.zero_day_hours.ppf(u) * MINUTES_PER_HOUR,
                     los_days * b.los_multiplier * MINUTES_PER_DAY)
 

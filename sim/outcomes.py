@@ -33,8 +33,6 @@ import math
 from bisect import bisect_left
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from sim.calendar import MINUTES_PER_DAY, MINUTES_PER_HOUR
 from sim.config.outcomes import AGE_BANDS, CONDITIONS, OutcomesConfig
 from sim.journeys import End
@@ -70,8 +68,8 @@ class RiskModel:
         self.conditions = [cfg.conditions.get(name) for name in CONDITIONS]
         self.jones_edges = list(cfg.admitted_ae_hours)
         self.jones = [r / cfg.admitted_ae_ratio[0] for r in cfg.admitted_ae_ratio]
-        self.ons_hours = np.asarray(cfg.not_admitted_ae_hours, float)
-        self.ons = np.asarray(cfg.not_admitted_ae_odds_ratio, float) / cfg.not_admitted_ae_odds_ratio[0]
+        self.ons_hours = [float(h) for h in cfg.not_admitted_ae_hours]
+        self.ons = [r / cfg.not_admitted_ae_odds_ratio[0] for r in cfg.not_admitted_ae_odds_ratio]
         inf = cfg.inpatient_infection_risk
         self.transfer_infection = apply_ratio(inf, cfg.transfer_infection_odds_ratio, "odds") - inf
         self.night_death = cfg.delayed_night_infection * cfg.infection_death
@@ -90,8 +88,16 @@ class RiskModel:
         return self.jones[bisect_left(self.jones_edges, hours)]
 
     def not_admitted_odds_ratio(self, hours: float) -> float:
-        """Odds ratio of a patient sent home after ``hours`` in A&E (first point = 1; linear between)."""
-        return float(np.interp(hours, self.ons_hours, self.ons))
+        """Odds ratio of a patient sent home after ``hours`` in A&E (first point = 1; linear between,
+        flat outside)."""
+        xs, ys = self.ons_hours, self.ons
+        if hours <= xs[0]:
+            return ys[0]
+        if hours >= xs[-1]:
+            return ys[-1]
+        k = bisect_left(xs, hours)
+        x0, x1 = xs[k - 1], xs[k]
+        return ys[k - 1] + (ys[k] - ys[k - 1]) * (hours - x0) / (x1 - x0)
 
     def condition_risk(self, p: float, condition: int, minutes: float) -> float:
         c = self.conditions[condition - 1]
@@ -189,6 +195,8 @@ class Outcomes:
         common = dict(age=age, frail=n.frail, acuity=n.acuity, admitted=admitted, condition=condition, type1=type1,
                       virtual_ward=virtual_ward, old=n.old)
         actual = m.risk(ae_hours=hours, condition_minutes=minutes, nights=nights[0], transfers=transfers, **common)
+        if hours0 == hours and minutes0 == minutes and nights[1] == nights[0] and not transfers:
+            return actual, actual  # nothing was waited for
         no_delay = m.risk(ae_hours=hours0, condition_minutes=minutes0, nights=nights[1], transfers=0, **common)
         return actual, no_delay
 

@@ -61,7 +61,7 @@ def finish(generator):
 
 def occupied(hs: HealthSystem) -> dict[str, tuple[int, int]]:
     """Each ward's (beds occupied, patients waiting) as the midnight census counts them."""
-    return {row[2]: (row[3], row[5]) for row in hs.beds.census_rows(0)}
+    return {row[2]: (row[3], row[5]) for row in hs.beds.census_rows(0) if row[1] == "acute_beds"}
 
 
 def test_a_transfer_moves_exactly_one_patient_between_two_sites_censuses():

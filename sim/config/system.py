@@ -267,6 +267,12 @@ class AcuteBedsConfig(Strict):
     zero_day_share: Probability = Field(description="emergency admissions discharged the same day")
     zero_day_hours: Distribution
     emergency_los_days: Distribution = Field(description="clinical stay of an overnight admission, not frail")
+    long_stay_share: Probability = Field(
+        0.0, description="share of overnight admissions whose clinical stay comes from `long_stay_days` instead "
+                         "(the heavy tail of lengths of stay)")
+    long_stay_days: Distribution = Field(
+        default_factory=lambda: Fixed(dist="fixed", value=0.0),
+        description="clinical stay of the long-staying share of overnight admissions, not frail")
     frail_los_multiplier: NonNegFloat = 1.5
     elective_los_days: Distribution
     elective_admission_hour: float = Field(8.0, ge=0, lt=24)

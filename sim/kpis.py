@@ -141,15 +141,20 @@ def measure(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: 
     out["delayed_discharges_midnight"] = _mean(daily.delayed)
     out["delayed_discharge_share_of_beds"] = _mean(daily.delayed / daily.capacity.where(daily.capacity > 0))
     # point prevalence at midnight of stays so far of 21 days or more, over occupied beds (not censored)
-    long_stay = beds.groupby("day")[["long_stay", "occupied"]].sum()
-    out["long_stay_21d_share_of_beds"] = _mean(long_stay.long_stay / long_stay.occupied.where(long_stay.occupied > 0))
+    if "long_stay" in beds:
+        long_stay = beds.groupby("day")[["long_stay", "occupied"]].sum()
+        out["long_stay_21d_share_of_beds"] = _mean(long_stay.long_stay / long_stay.occupied.where(long_stay.occupied > 0))
+    else:
+        out["long_stay_21d_share_of_beds"] = float("nan")
 
     # weekend discharges: discharges per weekend day over discharges per weekday (emergency stays)
     gone = j[j.end.isin(_DISCHARGED) & (j.entry != Entry.ELECTIVE)]
-    if "discharge_weekday" in gone:
+    out["weekend_discharge_ratio"] = float("nan")
+    if "discharge_weekday" in gone:  # added by journey_months
         weekend = (gone.discharge_weekday >= 5).sum() / 2
         weekday = ((gone.discharge_weekday >= 0) & (gone.discharge_weekday < 5)).sum() / 5
-        out["weekend_discharge_ratio"] = float(weekend / weekday) if weekday else float("nan")
+        if weekday:
+            out["weekend_discharge_ratio"] = float(weekend / weekday)
 
     # --- readmissions and harm ------------------------------------------------------------------
     discharged = j[j.end.isin(_DISCHARGED + [End.VIRTUAL_WARD_COMPLETED]) & (j.entry != Entry.ELECTIVE)]

@@ -288,7 +288,9 @@ def site_kpis(j: pd.DataFrame, census: pd.DataFrame, site: int, name: str, peopl
 LOCALITY_KPIS = ("ambulance_response_mean_minutes", "ambulance_response_p90_minutes", "ambulance_cat2_mean_minutes",
                  "ambulance_cat2_p90_minutes", "conveyance_minutes_mean", "ae_travel_minutes_mean", "ae_4h_type1",
                  "ae_attendances_per_1000", "deaths_per_1000_population", "deaths_from_delay_per_1000_population",
-                 "deaths_30d_per_1000_attendances", "ambulance_diverted_share")
+                 "deaths_30d_per_1000_attendances", "deaths_30d_per_1000_admissions", "in_hospital_deaths",
+                 "deaths_from_delay", "deaths_from_delay_expected", "harm_events_in_hospital",
+                 "ambulance_diverted_share")
 
 
 def locality_kpis(j: pd.DataFrame, people: float, days: float, end_time: float) -> dict[str, float]:
@@ -299,7 +301,8 @@ def locality_kpis(j: pd.DataFrame, people: float, days: float, end_time: float) 
     cat2 = response[calls.category == 2]
     at_ae = j[j.t_ed_arrival.notna()]
     per_1000_year = 1000.0 / people * DAYS_PER_YEAR / days if people and days else math.nan
-    deaths = death_kpis(j, at_ae[at_ae.ed_site >= 0], j.iloc[:0], per_1000_year)
+    admissions = j[j.admitted & j.entry.isin(_EMERGENCY_ENTRIES) & ~j.diverted]
+    deaths = death_kpis(j, at_ae[at_ae.ed_site >= 0], admissions, per_1000_year)
     return {
         "ambulance_response_mean_minutes": _mean(response),
         "ambulance_response_p90_minutes": _quantile(response, 0.9),
@@ -312,7 +315,9 @@ def locality_kpis(j: pd.DataFrame, people: float, days: float, end_time: float) 
         "ae_attendances_per_1000": len(at_ae) * 1000.0 / people * DAYS_PER_YEAR / days if people and days else math.nan,
         "deaths_per_1000_population": deaths["deaths_per_1000_population"],
         "deaths_from_delay_per_1000_population": deaths["deaths_from_delay_per_1000_population"],
-        "deaths_30d_per_1000_attendances": deaths["deaths_30d_per_1000_attendances"],
+        **{k: deaths[k] for k in ("deaths_30d_per_1000_attendances", "deaths_30d_per_1000_admissions",
+                                  "in_hospital_deaths", "deaths_from_delay", "deaths_from_delay_expected",
+                                  "harm_events_in_hospital")},
     }
 
 

@@ -7,10 +7,12 @@ are beds short or in the wrong place; does moving the closed sites' capacity mak
 overall, is the claim supported. Every answer is read from the results (``direction``) or from the
 scenarios' own configs (who now lives farther from an open A&E); none is fixed in advance.
 
-"Safe" here means: no safety measure (ambulance response, handover, four-hour and twelve-hour
-performance, time to treatment for the most urgent, trolley waits, corridor care) is clearly
-worse than with nine A&Es (paired 95% interval excludes zero). Longer journeys are reported
-beside it but do not count, as icsim does not link a journey's length to a patient's outcome.
+"Safe" here means: no safety measure (deaths within 30 days and deaths attributable to waiting,
+harm in hospital, ambulance response, handover, four-hour and twelve-hour performance, time to
+treatment for the most urgent, trolley waits, corridor care) is clearly worse than with nine A&Es
+(paired 95% interval excludes zero). Longer journeys count through deaths: a time-critical
+patient's risk rises with every minute to treatment (STEMI, stroke, sepsis) or of the journey
+(major trauma), and every patient's with their hours in A&E (``sim.outcomes``).
 """
 
 from __future__ import annotations
@@ -44,13 +46,17 @@ MEASURES = {
     "trolley_waits_12h_per_1000": ("12-hour trolley waits", 1, " per 1,000 a year", "higher"),
     "ae_corridor_care_share": ("corridor care", 100, " points", "higher"),
     "bed_occupancy_midnight": ("midnight bed occupancy", 100, " points", "higher"),
+    "deaths_per_1000_population": ("deaths within 30 days", 1, " per 1,000 a year", "higher"),
+    "deaths_from_delay_per_1000_population": ("deaths attributable to waiting", 1, " per 1,000 a year", "higher"),
+    "harm_events_in_hospital": ("patients harmed in hospital", 1, "", "higher"),
 }
+DEATHS = ("deaths_per_1000_population", "deaths_from_delay_per_1000_population", "harm_events_in_hospital")
 AMBULANCE = ("ambulance_cat1_mean_minutes", "ambulance_cat2_mean_minutes", "handover_mean_minutes",
              "handover_over_60min_share")
 FOUR_HOUR = ("ae_4h_type1", "ae_4h_all_types", "ae_12h_from_arrival_share", "trolley_waits_12h_per_1000",
              "ae_corridor_care_share")
 URGENT = ("time_to_treatment_urgent_minutes",)
-SAFETY = AMBULANCE + FOUR_HOUR + URGENT
+SAFETY = DEATHS + AMBULANCE + FOUR_HOUR + URGENT
 PERCENT = {k for k, (_, scale, _, _) in MEASURES.items() if scale == 100}
 
 
@@ -144,6 +150,12 @@ def verdict(summary: pd.DataFrame, exp) -> pd.DataFrame:
     for scenario, label in CLOSURES:
         if not _present(summary, scenario):
             continue
+        rows.append((f"Do more patients die or come to harm? ({label})", judged(summary, scenario, DEATHS),
+                     "; ".join(_ev(summary, scenario, k) for k in (*DEATHS, "deaths_30d_per_1000_admissions",
+                                                                    "deaths_from_delay_expected"))))
+    for scenario, label in CLOSURES:
+        if not _present(summary, scenario):
+            continue
         rows.append((f"Do ambulances take longer to respond and to hand over? ({label})",
                      judged(summary, scenario, AMBULANCE),
                      "; ".join(_ev(summary, scenario, k) for k in (*AMBULANCE, "ambulances_utilisation"))))
@@ -168,8 +180,8 @@ def verdict(summary: pd.DataFrame, exp) -> pd.DataFrame:
             answer = (f"in the wrong place: system-wide occupancy is {'lower' if occ == 'lower' else 'no higher'} "
                       f"({change(summary, scenario, 'bed_occupancy_midnight')}) while 12-hour trolley waits rise "
                       f"({change(summary, scenario, 'trolley_waits_12h_per_1000')}): there are free beds, but not "
-                      "where the patients now go (in icsim a closed A&E's beds keep only GP direct admissions and "
-                      "electives)")
+                      "where the patients now go (a closed A&E's beds keep GP direct admissions, electives and the "
+                      "patients its trust moves to them: transfers_within_trust)")
         elif trolley == "higher":
             answer = ("short: occupancy and 12-hour trolley waits both rise ("
                       + change(summary, scenario, "trolley_waits_12h_per_1000") + ")")
@@ -178,7 +190,8 @@ def verdict(summary: pd.DataFrame, exp) -> pd.DataFrame:
                       + {"higher": "rises", "lower": "falls"}.get(occ, "no clear change"))
         rows.append((f"Are beds short overall, or in the wrong place? ({label})", answer,
                      _ev(summary, scenario, "bed_occupancy_midnight") + "; "
-                     + _ev(summary, scenario, "trolley_waits_12h_per_1000")))
+                     + _ev(summary, scenario, "trolley_waits_12h_per_1000") + "; "
+                     + _ev(summary, scenario, "transfers_within_trust")))
     safe = {}
     for scenario, _label in (*CLOSURES, *MOVED):
         if _present(summary, scenario):

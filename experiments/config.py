@@ -92,7 +92,7 @@ def known_kpis() -> set[str]:
     appts = pd.DataFrame({"served_day": [], "request_day": [], "outcome": []})
     census = pd.DataFrame({"service": ["acute_beds", "virtual_ward", "urgent_community_response", "intermediate_care",
                                        "reablement", "home_care", "care_homes", "ambulances"],
-                           "day": 0, "occupied": 1, "capacity": 1, "queue": 0, "delayed": 0})
+                           "day": 0, "occupied": 1, "capacity": 1, "queue": 0, "delayed": 0, "long_stay": 0})
     return set(measure(j, appts, census, 1.0, 1.0, 0.0)) | set(FINANCE_KPIS)
 
 

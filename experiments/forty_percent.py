@@ -1,7 +1,8 @@
 """Verdict on the claim that 40% of acute patients could be cared for out of hospital, cheaper.
 
 Reads the paired differences of ``forty_percent.yaml``'s scenarios against today's practice and
-answers: does diverting 40% free acute beds; is it safe when fewer are truly suitable; is it
+answers: does diverting 40% free acute beds; is it safe (deaths within 30 days, deaths attributable
+to waiting, deteriorations and readmissions) when fewer are truly suitable; is it
 cheaper for the system; is money actually released from acute hospitals; and what happens when
 the community capacity is not funded.
 """
@@ -26,12 +27,21 @@ def verdict(summary: pd.DataFrame, exp) -> pd.DataFrame:
                  evidence(summary, EVIDENCED, "bed_occupancy_midnight")))
     for scenario, label in ((CLAIMED, "40% truly suitable"), (EVIDENCED, "24% truly suitable"),
                             (LOW, "10% truly suitable")):
+        deaths = direction(summary, scenario, "deaths_per_1000_population")
         harm = direction(summary, scenario, "deteriorations_after_diversion")
         readm = direction(summary, scenario, "readmission_30day_share")
-        unsafe = harm == "higher" or readm == "higher"
-        rows.append((f"Is it safe when {label}?",
-                     "no: more patients deteriorate at home and come back" if unsafe else "no clear harm",
-                     evidence(summary, scenario, "deteriorations_after_diversion") + "; "
+        if deaths == "higher":
+            answer = "no: more patients die within 30 days"
+        elif harm == "higher" or readm == "higher":
+            answer = "no deaths shown, but more patients deteriorate at home and come back"
+        elif deaths == "lower":
+            answer = "safer: fewer patients die (shorter waits for the rest, hospital at home for the suitable)"
+        else:
+            answer = "no clear harm"
+        rows.append((f"Is it safe when {label}?", answer,
+                     evidence(summary, scenario, "deaths_per_1000_population") + "; "
+                     + evidence(summary, scenario, "deaths_from_delay_per_1000_population") + "; "
+                     + evidence(summary, scenario, "deteriorations_after_diversion") + "; "
                      + evidence(summary, scenario, "readmission_30day_share", 100, "%")))
     cost = direction(summary, EVIDENCED, "cost_per_head")
     rows.append(("Is it cheaper for the system (cost per head)?",
@@ -52,6 +62,7 @@ def verdict(summary: pd.DataFrame, exp) -> pd.DataFrame:
                  + evidence(summary, UNFUNDED, "bed_occupancy_midnight")))
     holds = (direction(summary, CLAIMED, "bed_occupancy_midnight") == "lower"
              and direction(summary, CLAIMED, "cost_per_head") == "lower"
+             and direction(summary, CLAIMED, "deaths_per_1000_population") != "higher"
              and direction(summary, CLAIMED, "deteriorations_after_diversion") != "higher")
     rows.append(("Overall: does the claim hold?",
                  "only if 40% really are suitable and the community capacity is funded - and even then it is "

@@ -29,6 +29,7 @@ from icsim.folders import Staging
 from sim import __version__
 from sim.calibration import footprint_targets
 from sim.config import AGE_BANDS, PATHWAYS, Config, dump_yaml
+from sim.config.outcomes import CONDITIONS
 from sim.journeys import End, Entry
 from sim.kpis import kpi_tables, mark_readmissions
 
@@ -46,8 +47,9 @@ def journeys_table(hs) -> pd.DataFrame:
     sites, localities = hs.site_names, list(hs.cfg.localities)
     j["entry"] = pd.Categorical([Entry(c).name.lower() for c in j.entry], categories=[e.name.lower() for e in Entry])
     j["end"] = pd.Categorical([End(c).name.lower() for c in j.end], categories=[e.name.lower() for e in End])
-    for col in ("ed_site", "ucc_site", "bed_site"):
+    for col in ("ed_site", "ucc_site", "bed_site", "transfer_from"):
         j[col] = _labels(j[col], sites)
+    j["condition"] = pd.Categorical.from_codes(j.condition.astype(int), categories=["none", *CONDITIONS])
     j["locality"] = _labels(j.locality, localities)
     j["age_band"] = _labels(j.age_band, list(AGE_BANDS))
     j["pathway"] = _labels(j.pathway, list(PATHWAYS))

@@ -25,17 +25,29 @@ FOOTPRINT_KPIS: tuple[str, ...] = (
     "delayed_discharge_share_of_beds", "readmission_30day_share", "deteriorations_after_diversion",
     "diverted_to_virtual_ward", "discharged_without_needed_care", "gp_appointments_per_1000", "gp_wait_mean_days",
     "gp_seen_within_14_days_share", "gp_went_to_ae_instead_per_1000",
+    # what happens to patients, the network and the flows of sim/outcomes.py and sim/beds.py
+    "deaths", "deaths_per_1000_population", "deaths_30d_per_1000_attendances", "deaths_30d_per_1000_admissions",
+    "in_hospital_deaths", "in_hospital_deaths_per_1000_admissions", "deaths_from_delay", "deaths_from_delay_expected",
+    "deaths_from_delay_per_1000_population", "harm_events_in_hospital", "harm_events_in_hospital_expected",
+    "ambulance_diversions", "ambulance_diverted_share", "transfers_within_trust", "transfers_overflow",
+    "long_stay_21d_share_of_beds", "weekend_discharge_ratio", "elective_waiting_list_mean",
+    "suitable_share_of_admissions",
     *(f"{service}_{what}" for service in ("virtual_ward", "urgent_community_response", "intermediate_care",
                                           "reablement", "home_care", "care_homes", "ambulances")
       for what in ("utilisation", "queue_mean")),
 )
 
 # KPIs that make sense for one site (or a trust's sites): what happens in its A&E and its beds
-SITE_KPI_PREFIXES = ("ae_", "handover", "bed_", "delayed", "emergency_", "elective_", "trolley", "time_to_treatment")
-SITE_KPIS: tuple[str, ...] = tuple(k for k in FOOTPRINT_KPIS if k.startswith(SITE_KPI_PREFIXES))
+SITE_KPI_PREFIXES = ("ae_", "handover", "bed_", "delayed", "emergency_", "elective_", "trolley", "time_to_treatment",
+                     "deaths_30d", "in_hospital_deaths", "deaths_from_delay", "harm_events", "transfers",
+                     "ambulance_divert", "long_stay")
+SITE_KPIS: tuple[str, ...] = tuple(k for k in FOOTPRINT_KPIS
+                                   if k.startswith(SITE_KPI_PREFIXES) and "per_1000_population" not in k)
 
 # What each locality's residents meet: how far and how long to reach care, and how soon help comes
 LOCALITY_KPIS: tuple[str, ...] = (
     "ambulance_response_mean_minutes", "ambulance_response_p90_minutes", "ambulance_cat2_mean_minutes",
     "ambulance_cat2_p90_minutes", "conveyance_minutes_mean", "ae_travel_minutes_mean", "ae_4h_type1",
-    "ae_attendances_per_1000")
+    "ae_attendances_per_1000", "deaths_per_1000_population", "deaths_from_delay_per_1000_population",
+    "deaths_30d_per_1000_attendances", "deaths_30d_per_1000_admissions", "in_hospital_deaths", "deaths_from_delay",
+    "deaths_from_delay_expected", "harm_events_in_hospital", "ambulance_diverted_share")

@@ -42,7 +42,11 @@ class Router:
     - ``bed_site[site]``: the site whose beds take a site's admissions (its own when it has beds);
     - ``ward_for_locality[locality]``: nearest site with beds (GP direct admissions);
     - ``station_minutes[locality]``: travel from the nearest ambulance station (0 when vehicles
-      stand by within every locality, ``ambulance.standby_in_localities``).
+      stand by within every locality, ``ambulance.standby_in_localities``);
+    - ``ed_order[locality]``: open type 1 A&Es, nearest first (ambulance diversion; ``ed_order_at``
+      leaves out those outside their opening hours at a time);
+    - ``bed_order[site]``: the other sites with beds, nearest first (transfers), and ``trust[site]``
+      the trust each site with beds belongs to (``trusts:``; each its own by default).
     """
 
     def __init__(self, config: Config, geo: Geography):
@@ -57,6 +61,14 @@ class Router:
         self.ward_for_locality = geo.nearest_table(self.has_beds).tolist()
         self.bed_site = [i if self.has_beds[i] else geo.nearest_from_site(i, self.has_beds)
                          for i in range(self.n_sites)]
+        self.trust = [-1] * self.n_sites
+        for k, sites in enumerate(config.trust_sites().values()):
+            for i in sites:
+                self.trust[i] = k
+        beds = np.flatnonzero(self.has_beds)
+        self.bed_order = [[int(j) for j in beds[np.argsort(geo.site_minutes[i, beds], kind="stable")] if j != i]
+                          for i in range(self.n_sites)]
+        self.ed_order: list[list[int]] = []
         # in_hours[h, site]: a type 1 A&E takes new patients in hour h of the day
         self.in_hours = np.ones((HOURS, self.n_sites), bool)
         for i, site in enumerate(config.sites.values()):
@@ -121,6 +133,9 @@ class Router:
             self._crew_choice_by_hour.append(choice(ed_h, self.crew_attractiveness))
         # the routes while every A&E with opening hours is open (its daytime catchment)
         self.ed_site, self.minors_site, self.ed_from_site = routes(ed_open, minors_open)
+        open_eds = np.flatnonzero(ed_open)
+        self.ed_order = [[int(s) for s in open_eds[np.argsort(geo.minutes[i, open_eds], kind="stable")]]
+                         for i in range(len(geo.localities))]
 
     def _choice_table(self, ed: np.ndarray, attractiveness: np.ndarray) -> list[tuple[list[int], list[float]]]:
         """For each locality, the open A&Es ``ed`` it may choose and their cumulative probabilities."""
@@ -153,6 +168,11 @@ class Router:
             return self._ed_by_hour[h][locality]
         sites, cum = table[locality]
         return sites[bisect_right(cum, u)] if len(sites) > 1 else sites[0]
+
+    def ed_order_at(self, locality: int, t: float) -> list[int]:
+        """The type 1 A&Es open at time ``t``, nearest to ``locality`` first (for diversion)."""
+        open_now = self.in_hours[int(t // MINUTES_PER_HOUR) % HOURS]
+        return [s for s in self.ed_order[locality] if open_now[s]]
 
     def minors_site_at(self, locality: int, t: float) -> int:
         return self._minors_by_hour[int(t // MINUTES_PER_HOUR) % HOURS][locality]

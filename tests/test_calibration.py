@@ -57,7 +57,7 @@ def test_kpi_names_are_exactly_what_measure_returns():
 
 def test_the_baselines_targets_carry_their_sources():
     t = targets(load_config(BASELINE))
-    assert len(t) == 17 and set(t.scope) == {"footprint"}
+    assert len(t) == 24 and set(t.scope) == {"footprint"}
     assert t.source.str.len().min() > 5 and t.period.str.len().min() >= 4
     assert (t.low <= t.reference).all() and (t.reference <= t.high).all()
     derived = t.set_index("kpi").loc["delayed_discharge_share_of_beds"]
@@ -196,3 +196,15 @@ def test_at_least_eight_kpis_land_in_the_published_range(year):
 def test_core_kpis_are_calibrated(year, kpi):
     row = year.loc[kpi]
     assert row.low <= row.simulated <= row.high, f"{kpi}: {row.simulated:.3f} outside {row.low}-{row.high}"
+
+
+@pytest.mark.parametrize("kpi", [
+    "deaths_30d_per_1000_attendances", "deaths_30d_per_1000_admissions", "in_hospital_deaths_per_1000_admissions",
+    "long_stay_21d_share_of_beds", "weekend_discharge_ratio", "elective_cancelled_share",
+    "suitable_share_of_admissions",
+])
+def test_the_baseline_lands_its_mortality_and_length_of_stay_kpis(year, kpi):
+    """What happens to patients and the flows the experiments lean on (sim/outcomes.py and the
+    mechanisms of issue 11), against the published ranges carried in the reference file."""
+    row = year.loc[kpi]
+    assert row.low <= row.simulated <= row.high, f"{kpi}: {row.simulated:.4f} outside {row.low}-{row.high}"

@@ -132,8 +132,12 @@ PROBABILITY_FIELDS = {
     "urgent_community_response_share", "acuity_shares_self_presenting", "acuity_shares_ambulance",
     "ucc_transfer_share", "admit_probability", "community_referral_share", "zero_day_share",
     "pathway_shares_not_frail", "pathway_shares_frail", "p1_reablement_share", "readmission_probability",
-    "admission_diversion_share", "suitable_share", "suitable_share_frail", "deterioration_probability_unsuitable",
+    "admission_diversion_share", "suitable_share_by_acuity", "selection_sensitivity", "selection_specificity",
+    "deterioration_probability_unsuitable",
     "self_funder_share", "eligibility_threshold", "initial_occupancy",
+    # outcomes: risks, shares and probabilities
+    "risk_admitted", "risk_not_admitted", "in_hospital_share", "share_of_admitted", "risk", "treated_share",
+    "delayed_night_harm", "delayed_night_infection", "infection_death", "inpatient_infection_risk",
 }
 
 

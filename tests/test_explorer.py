@@ -24,6 +24,7 @@ import zipfile
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -191,9 +192,12 @@ def test_scenario_and_baseline_step_together(tiny_session):
     scenario, baseline = s.views()
     assert s.month == scenario.months_done == baseline.months_done == 2
     assert scenario.kpis.index.tolist() == baseline.kpis.index.tolist() == ["2024-04", "2024-05"]
-    assert (scenario.kpis.diverted_to_virtual_ward > 5 * baseline.kpis.diverted_to_virtual_ward).all()
-    # common random numbers: the same patients arrive in both
-    assert scenario.kpis.ambulance_incidents_per_1000.tolist() == baseline.kpis.ambulance_incidents_per_1000.tolist()
+    # today's 2% target is met among patients assessed suitable; 40% is held back by the town's 6 beds
+    assert (scenario.kpis.diverted_to_virtual_ward > 3 * baseline.kpis.diverted_to_virtual_ward).all()
+    # common random numbers: the same patients arrive in both, but for the few who died of waiting in
+    # one and not the other (sim/outcomes.py takes them out of the population)
+    np.testing.assert_allclose(scenario.kpis.ambulance_incidents_per_1000, baseline.kpis.ambulance_incidents_per_1000,
+                               rtol=0.005)
 
 
 def test_a_month_is_measured_as_kpi_tables_measures_it(tiny_session):
@@ -435,7 +439,7 @@ def test_a_lever_changed_then_months_run_update_the_charts(page):
     assert month_label(page) == "Month 1 of 12: 2024-04"
     expect(page.get_by_text("community.admission_diversion_share changed from the config")).to_be_visible()
     _, scenario, baseline, _ = kpi_row(page, "Admissions diverted to virtual wards")
-    assert int(scenario) > 5 * max(int(baseline), 1)
+    assert int(scenario) > 3 * max(int(baseline), 1)
     occupancy_month_1 = kpi_row(page, "Bed occupancy at midnight")
     expect(charts).not_to_have_attribute("src", before)
     expect(page.locator("#decision-log")).to_contain_text("council")

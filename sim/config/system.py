@@ -17,7 +17,8 @@ from pydantic import Field, model_validator
 
 from sim.config.calibration import CalibrationConfig
 from sim.config.organisations import OrganisationsConfig
-from sim.config.schema import Multiplier, Probability, SafeName, Seed, Strict
+from sim.config.outcomes import OutcomesConfig
+from sim.config.schema import Money, Multiplier, NonNegFloat, NonNegInt, Probability, SafeName, Seed, Strict
 from sim.distributions import Distribution, Fixed
 
 AGE_BANDS: tuple[str, ...] = ("0-17", "18-64", "65-84", "85+")
@@ -316,11 +317,23 @@ class AcuteBedsConfig(Strict):
     zero_day_share: Probability = Field(description="emergency admissions discharged the same day")
     zero_day_hours: Distribution
     emergency_los_days: Distribution = Field(description="clinical stay of an overnight admission, not frail")
+    long_stay_share: Probability = Field(
+        0.0, description="share of overnight admissions whose clinical stay comes from `long_stay_days` instead "
+                         "(the heavy tail of lengths of stay)")
+    long_stay_days: Distribution = Field(
+        default_factory=lambda: Fixed(dist="fixed", value=0.0),
+        description="clinical stay of the long-staying share of overnight admissions, not frail")
     frail_los_multiplier: Multiplier = 1.5
     elective_los_days: Distribution
     elective_admission_hour: float = Field(8.0, ge=0, lt=24)
     elective_days: list[Annotated[int, Field(ge=0, le=6)]] = [0, 1, 2, 3, 4]
     elective_bed_reserve: int = Field(0, ge=0, le=MAX_BEDS, description="beds left free for emergencies when admitting electives")
+    elective_booking: bool = Field(
+        False, description="referrals join a waiting list and each site books as many as it expects beds for; a "
+                           "cancelled operation is rebooked first (false: every referral is booked for its day and a "
+                           "cancellation is lost)")
+    elective_booking_margin: NonNegInt = Field(
+        0, le=1000, description="beds a site keeps back when booking, beyond the change it expects by the admission hour")
     escalation_share: Probability = Field(
         0.0, description="extra beds a site opens, as a share of its beds, while patients queue for a bed (OPEL)")
     escalation_trigger: int = Field(5, ge=0, le=MAX_CASELOAD, description="patients waiting for a bed at the midnight check that open escalation beds")
@@ -343,6 +356,10 @@ class DischargeConfig(Strict):
     )
     readmission_days: Distribution
     fit_hour: float = Field(11.0, ge=0, lt=24, description="hour of day discharges happen once medically fit")
+    day_of_week_discharge: list[Probability] = Field(
+        default_factory=lambda: [1.0] * 7,
+        description="chance that a patient ready to leave an overnight stay is discharged that day, Monday first; "
+                    "otherwise the discharge slips to the next day (all 1: every day alike)")
 
     @model_validator(mode="after")
     def _check(self):
@@ -351,15 +368,19 @@ class DischargeConfig(Strict):
             _shares(getattr(self, name), name)
         _complete(self.readmission_probability, PATHWAYS, "readmission_probability")
         _complete(self.arrangement_days, PATHWAYS[1:], "arrangement_days")
+        if len(self.day_of_week_discharge) != 7 or not any(self.day_of_week_discharge):
+            raise ValueError("day_of_week_discharge needs 7 values, Monday first, not all zero")
         return self
 
 
 class CommunityConfig(Strict):
     """Out-of-hospital care: admission avoidance (virtual wards, urgent response) and discharge support.
 
-    Each patient carries a latent flag, drawn at arrival, saying whether they could safely be cared
-    for out of hospital. A diversion policy sends a share of would-be admissions to a virtual ward;
-    a diverted patient who was not suitable may deteriorate and come back sicker."""
+    Each person carries a latent flag saying whether they could safely be cared for out of hospital
+    (by triage category, frailty and condition; kept on their returns). The front door assesses it
+    with a sensitivity and specificity; patients assessed suitable are diverted to a virtual ward
+    up to the target share of decisions to admit; a diverted patient who was not suitable may
+    deteriorate and come back sicker."""
 
     virtual_ward_beds: int = Field(ge=0, le=MAX_CASELOAD)
     virtual_ward_days: Distribution
@@ -369,14 +390,50 @@ class CommunityConfig(Strict):
     intermediate_care_days: Distribution
     reablement_caseload: int = Field(ge=0, le=MAX_CASELOAD)
     reablement_days: Distribution
-    admission_diversion_share: Probability = Field(0.0, description="share of decisions to admit sent to a virtual ward instead")
-    suitable_share: Probability = Field(description="share of admitted patients truly suitable for out-of-hospital care")
-    suitable_share_frail: Probability
-    assessment_accuracy: Probability = Field(
-        0.0, description="share of unsuitable patients a clinician recognises, and admits, when the policy would divert them")
+    admission_diversion_share: Probability = Field(
+        0.0, description="target share of decisions to admit sent to a virtual ward instead: a patient assessed "
+                         "suitable is diverted while diversions so far are below this share of decisions so far")
+    suitable_share_by_acuity: dict[Literal[1, 2, 3, 4, 5], Probability] = Field(
+        description="share of patients who could safely be cared for out of hospital, not frail, by triage category "
+                    "(a time-critical condition: none)")
+    suitable_odds_ratio_frail: NonNegFloat = Field(1.0, le=100, description="odds ratio of being suitable, frail against not")
+    suitable_odds_ratio: NonNegFloat = Field(
+        1.0, le=100, description="multiplies every patient's odds of being suitable (a scenario's premise; 1 in the baseline)")
+    selection_sensitivity: Probability = Field(
+        1.0, description="share of suitable patients the front-door assessment finds suitable")
+    selection_specificity: Probability = Field(
+        1.0, description="share of unsuitable patients the front-door assessment finds unsuitable")
+    divert_gp_direct_admissions: bool = Field(True, description="GP direct admissions can be diverted too")
     deterioration_probability_unsuitable: Probability
     deterioration_days: Distribution
     deteriorated_los_multiplier: Multiplier = 1.3
+
+    @model_validator(mode="after")
+    def _all_acuities(self):
+        _complete(self.suitable_share_by_acuity, ACUITIES, "suitable_share_by_acuity")
+        return self
+
+
+class NetworkConfig(Strict):
+    """Hospitals as a network: a trust's sites share their beds, a full hospital can overflow to a
+    neighbour, and an A&E under pressure can ask for ambulances to be diverted. Every rule is off
+    unless set, and each can be switched off alone (``sim.network``)."""
+
+    transfer_within_trust: bool = Field(
+        False, description="an admission at a full site goes to a free bed at another site of the same trust")
+    transfer_extra_minutes: NonNegFloat = Field(
+        30.0, le=1440, description="arranging the transfer and handing over, on top of the road time between the sites")
+    transfer_cost: Money = Field(0.0, le=1e6, description="pounds per transfer (patient transport), paid by the sending trust")
+    recheck_minutes: float = Field(
+        60.0, gt=0, le=1440, description="how often the bed managers look elsewhere for a patient still waiting for a bed")
+    overflow_after_hours: NonNegFloat | None = Field(
+        None, le=1000, description="a patient waiting this long for a bed goes to the nearest hospital of any trust "
+                                   "with a free bed; null: never")
+    divert_handover_queue: NonNegInt | None = Field(
+        None, le=1000, description="ambulances waiting to hand over at which an A&E is on divert: crews go to the next "
+                                   "nearest open A&E not on divert; null: never")
+    divert_occupancy: Probability | None = Field(
+        None, description="bed occupancy of the A&E's hospital at which it is on divert; null: never")
 
 
 class SocialCareConfig(Strict):
@@ -421,6 +478,11 @@ class Config(Strict):
     discharge: DischargeConfig
     community: CommunityConfig
     social_care: SocialCareConfig
+    outcomes: OutcomesConfig = Field(default_factory=OutcomesConfig)
+    trusts: dict[str, list[str]] | None = Field(
+        None, description="acute trusts and the sites each runs (those without beds are ignored); a site with "
+                          "beds left out is a trust of its own")
+    network: NetworkConfig = Field(default_factory=NetworkConfig)
     organisations: OrganisationsConfig | None = Field(
         None, description="the organisations and their budget rules; without them capacities stay as configured")
     calibration: CalibrationConfig | None = Field(
@@ -449,7 +511,28 @@ class Config(Strict):
             problems = self.calibration.check_places(set(self.sites), set(self.localities))
             if problems:
                 raise ValueError("\n".join(problems))
+        if self.trusts:
+            seen: dict[str, str] = {}
+            for trust, members in self.trusts.items():
+                if not members:
+                    raise ValueError(f"trusts.{trust}: a trust needs at least one site")
+                for site in members:
+                    if site not in self.sites:
+                        raise ValueError(f"trusts.{trust}: {site!r} is not a site")
+                    if site in seen:
+                        raise ValueError(f"trusts: {site!r} is in both {seen[site]} and {trust}")
+                    seen[site] = trust
         return self
+
+    def trust_sites(self) -> dict[str, list[int]]:
+        """Every acute trust and the indexes of its sites with beds, in site order: the ``trusts:``
+        groupings, and each site with beds left out as a trust of its own (``<site>_trust``)."""
+        grouped = {site: trust for trust, members in (self.trusts or {}).items() for site in members}
+        out: dict[str, list[int]] = {}
+        for i, (name, site) in enumerate(self.sites.items()):
+            if site.beds > 0:
+                out.setdefault(grouped.get(name, f"{name}_trust"), []).append(i)
+        return out
 
     @property
     def population(self) -> int:

@@ -180,7 +180,8 @@ def expand(specs: list[QuestionSpec], scenarios: list[str], baseline: str, known
             for scenario in spec.scenarios:
                 if scenario == against:
                     raise ValueError(f"{where}.scenarios: {scenario!r} is its own reference")
-                out.append(Asked(id=f"{scenario}: {kpi}", ask=spec.ask, kpi=kpi, label=entry.label,
+                named = f"{scenario}: {kpi}" if against == baseline else f"{scenario} vs {against}: {kpi}"
+                out.append(Asked(id=named, ask=spec.ask, kpi=kpi, label=entry.label,
                                  scenario=scenario, against=against, worse=worse, margin_name=margin_name,
                                  margin=margin, expect=spec.expect))
     ids = [a.id for a in out]

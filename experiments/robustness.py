@@ -30,6 +30,8 @@ class AssumptionSpec(BaseModel):
     low: float
     high: float
     why: str = Field(min_length=1, description="where the range comes from (a reference entry or the reason)")
+    scenarios: list[str] | None = Field(None, description="the scenarios to run at the ends (default: every one); "
+                                                          "questions about others are not tried")
 
     @model_validator(mode="after")
     def _ordered(self):

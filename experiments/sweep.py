@@ -19,27 +19,29 @@ depends on which.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import hashlib
 import json
-import os
-import socket
 import time
-import uuid
 from dataclasses import dataclass, field
 
 import pandas as pd
-from distributed import as_completed, get_worker
 
 from experiments.config import known_kpis
 from experiments.design import plan
+from experiments.execution import (
+    ClusterLost,
+    Job,
+    execute,
+    executions,
+    new_invocation,
+    now,
+    report_execution,
+)
 from experiments.runner import run_kpis
 from experiments.sweep_config import LoadedSweep, point_config
 from experiments.sweep_store import RunStore
 from sim import __version__
-
-EXECUTION_EVENTS = "icsim-run-executed"  # the Dask event topic of run executions
 
 
 def run_task(base_data: dict, point: dict, seed: int, months: int, key: str = "", invocation: str = "") -> dict:
@@ -52,29 +54,14 @@ def run_task(base_data: dict, point: dict, seed: int, months: int, key: str = ""
     started = time.perf_counter()
     values = run_kpis(point_config(base_data, point), seed, months)
     seconds = time.perf_counter() - started
-    worker = f"{socket.gethostname()}:{os.getpid()}"
-    _report_execution({"invocation": invocation, "key": key, "process": worker, "seconds": round(seconds, 3),
-                       "finished_at": _now()})  # the scheduler adds the worker's address
+    worker = report_execution(key, invocation, seconds)  # the scheduler adds the worker's address
     return {"seconds": seconds, "worker": worker, "icsim_version": __version__, "months": months,
             **{k: float(values.get(k, float("nan"))) for k in _all_kpis()}}
-
-
-def _report_execution(record: dict) -> None:
-    """Tell the scheduler a run was executed (nothing to tell outside a Dask worker)."""
-    try:
-        worker = get_worker()
-    except ValueError:  # called outside a worker (a test, a direct call)
-        return
-    worker.log_event(EXECUTION_EVENTS, record)
 
 
 @functools.cache
 def _all_kpis() -> list[str]:
     return sorted(known_kpis())
-
-
-class ClusterLost(RuntimeError):
-    """Runs were cancelled by the cluster, not failed by the model: they stay to be run."""
 
 
 def _base(data: dict) -> dict:
@@ -99,7 +86,7 @@ class Outcome:
     failed_before: int  # recorded as failed before this invocation and not retried
     ran: int  # finished now
     failed: int  # failed now (including invalid points)
-    invocation: str = field(default_factory=lambda: uuid.uuid4().hex)  # names this invocation's executions
+    invocation: str = field(default_factory=new_invocation)  # names this invocation's executions
 
     @property
     def failed_total(self) -> int:
@@ -108,17 +95,6 @@ class Outcome:
     @property
     def remaining(self) -> int:
         return self.planned - self.skipped - self.failed_before - self.ran - self.failed
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-def _error_text(exc: BaseException) -> str:
-    text = f"{type(exc).__name__}: {exc}".strip()
-    if type(exc).__name__ == "KilledWorker":
-        text += " (the run's worker died each time it was tried: out of memory, or killed)"
-    return text
 
 
 def run_sweep(sweep: LoadedSweep, out, client, retry_failed: bool = False, progress=None) -> Outcome:
@@ -141,7 +117,7 @@ def run_sweep(sweep: LoadedSweep, out, client, retry_failed: bool = False, progr
     def record_failure(key: str, error: str) -> None:
         row = runs.loc[key]
         store.write_failure({"key": key, "point": int(row.point), "seed": int(row.seed), "error": error,
-                             "finished_at": _now()})
+                             "finished_at": now()})
         outcome.failed += 1
         if progress:
             progress(outcome)
@@ -158,61 +134,25 @@ def run_sweep(sweep: LoadedSweep, out, client, retry_failed: bool = False, progr
 
     names = list(spec.parameters)
     base = client.submit(_base, sweep.base_data, key=f"icsim-base-{_digest(sweep.base_data)}")
-    futures, lost = {}, []
-    for key in todo:
+    jobs = [Job(key, run_task, (base, {name: _plain(runs.loc[key][name]) for name in names}, int(runs.loc[key].seed),
+                                spec.months, key, outcome.invocation)) for key in todo]
+
+    def arrived(key: str, result: dict) -> None:
         row = runs.loc[key]
-        point = {name: _plain(row[name]) for name in names}
-        future = client.submit(run_task, base, point, int(row.seed), spec.months, key, outcome.invocation,
-                               key=f"icsim-run-{key}", retries=0)
-        futures[future] = key
+        store.write_run({"key": key, "point": int(row.point), "seed": int(row.seed),
+                         "config_digest": row.config_digest, "finished_at": now(), **result})
+        outcome.ran += 1
+        if progress:
+            progress(outcome)
+
     try:
-        for future in as_completed(list(futures), raise_errors=False):
-            key = futures.pop(future)
-            try:
-                result = future.result() if future.status == "finished" else None
-                error = future.exception() if future.status == "error" else None
-            except OSError:  # done, but the cluster went away before the outcome could be fetched
-                lost.append(key)
-                continue
-            if future.status == "finished":
-                row = runs.loc[key]
-                store.write_run({"key": key, "point": int(row.point), "seed": int(row.seed),
-                                 "config_digest": row.config_digest, "finished_at": _now(), **result})
-                outcome.ran += 1
-                if progress:
-                    progress(outcome)
-            elif future.status == "cancelled":  # not the run's fault: the cluster went away
-                lost.append(key)
-                continue
-            else:
-                record_failure(key, _error_text(error))
-            future.release()
-    except BaseException:
-        client.cancel(list(futures), force=True)
-        raise
+        lost = execute(client, jobs, arrived, record_failure)
     finally:
-        store.log_executions(_executions(client, outcome.invocation, outcome.ran))
+        store.log_executions(executions(client, outcome.invocation, outcome.ran))
     if lost:
         raise ClusterLost(f"the cluster dropped {len(lost)} runs before they finished (scheduler gone?); "
                           "finished runs are kept: run the same command again to finish")
     return outcome
-
-
-def _executions(client, invocation: str, expected: int, wait: float = 5.0) -> list[dict]:
-    """The executions of ``invocation`` the workers reported, in order; waits up to ``wait``
-    seconds for at least ``expected`` (the runs whose results arrived) to reach the scheduler.
-    Empty if the scheduler cannot be asked (it is gone: the log then misses this invocation)."""
-    deadline = time.monotonic() + wait
-    while client.status == "running":
-        try:
-            events = client.get_events(EXECUTION_EVENTS)
-        except Exception:  # a lost scheduler, a closed client: there is nothing to ask
-            return []
-        mine = [msg for _, msg in events if isinstance(msg, dict) and msg.get("invocation") == invocation]
-        if len(mine) >= expected or time.monotonic() > deadline:
-            return mine
-        time.sleep(0.05)
-    return []
 
 
 def results(out) -> pd.DataFrame:

@@ -33,7 +33,7 @@ import yaml
 SPEC = "sweep.yaml"
 PLAN = "plan.parquet"
 EXECUTIONS = "executions.log"
-_TEMPORARY = re.compile(r"\..+\.icsim-(\d+)@(.+)\.tmp")  # _atomic's names: .NAME.icsim-PID@HOST.tmp
+_TEMPORARY = re.compile(r"\..+\.icsim-(\d+)@(.+)\.tmp")  # atomic's names: .NAME.icsim-PID@HOST.tmp
 
 
 class RunStore:
@@ -47,8 +47,8 @@ class RunStore:
         self.runs.mkdir(parents=True, exist_ok=True)
         self.failed.mkdir(parents=True, exist_ok=True)
         self.clean()
-        _atomic(self.out / SPEC, lambda p: p.write_text(yaml.safe_dump(spec_data, sort_keys=False)))
-        _atomic(self.out / PLAN, lambda p: plan.to_parquet(p, index=False))
+        atomic(self.out / SPEC, lambda p: p.write_text(yaml.safe_dump(spec_data, sort_keys=False)))
+        atomic(self.out / PLAN, lambda p: plan.to_parquet(p, index=False))
 
     def clean(self) -> list[Path]:
         """Remove the temporary files that sweeps on this machine left when they were killed
@@ -83,11 +83,11 @@ class RunStore:
 
     def write_run(self, row: dict) -> None:
         """A finished run; a failure recorded for the same key by an earlier attempt is removed."""
-        _atomic(self.runs / f"{row['key']}.parquet", lambda p: pd.DataFrame([row]).to_parquet(p, index=False))
+        atomic(self.runs / f"{row['key']}.parquet", lambda p: pd.DataFrame([row]).to_parquet(p, index=False))
         (self.failed / f"{row['key']}.parquet").unlink(missing_ok=True)
 
     def write_failure(self, row: dict) -> None:
-        _atomic(self.failed / f"{row['key']}.parquet", lambda p: pd.DataFrame([row]).to_parquet(p, index=False))
+        atomic(self.failed / f"{row['key']}.parquet", lambda p: pd.DataFrame([row]).to_parquet(p, index=False))
 
     def read(self, which: str = "runs", keys: set[str] | None = None) -> pd.DataFrame:
         """The runs (or failures) recorded here, only those in ``keys`` if given, as one table.
@@ -116,7 +116,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _atomic(path: Path, write) -> None:
+def atomic(path: Path, write) -> None:
     """``write(tmp)`` to a temporary file beside ``path``, then rename it to ``path``."""
     tmp = path.with_name(f".{path.name}.icsim-{os.getpid()}@{socket.gethostname()}.tmp")
     try:

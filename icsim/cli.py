@@ -2,7 +2,8 @@
 
     icsim run CONFIG [--seed N] [--months M] [--out DIR] [--force]
     icsim validate CONFIG
-    icsim experiment EXPERIMENT [--replications N] [--workers N] [--out DIR] [--force]
+    icsim experiment EXPERIMENT [--replications N] [--workers N | --scheduler ADDRESS] [--out DIR] [--force]
+                     [--skip-robustness]
     icsim sweep SWEEP [--workers N | --scheduler ADDRESS] [--out DIR] [--retry-failed] [--dry-run]
     icsim explore [CONFIG] [--port N] [--host H]
     icsim calibrate CONFIG [--replications N] [--seed S] [--out DIR]
@@ -60,14 +61,18 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("config")
     val.set_defaults(command_module="icsim.commands.validate")
     exp = sub.add_parser("experiment", parents=[common],
-                         help="run scenarios x replications and write a report with a verdict")
+                         help="run scenarios x replications on a Dask cluster and write a report with a verdict")
     exp.add_argument("experiment", help="experiment YAML, e.g. experiments/forty_percent.yaml")
     exp.add_argument("--replications", type=at_least(2, "a confidence interval needs two"),
-                     help="replications per scenario (default: the experiment's)")
-    exp.add_argument("--workers", type=at_least(1), help="processes to run in parallel (default: one per core)")
-    exp.add_argument("--out", help="report folder (default: results/experiments/NAME)")
+                     help="exactly this many replications per scenario (default: the experiment's, by precision)")
+    where = exp.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=at_least(1), help="worker processes of a local Dask cluster (default: one per core)")
+    where.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    exp.add_argument("--out", help="report folder (default: results/experiments/NAME); rerun to resume")
     exp.add_argument("--force", action="store_true",
-                     help="replace an earlier report in the folder (files you added to it are kept)")
+                     help="replace an earlier report in the folder (its runs are reused; files you added are kept)")
+    exp.add_argument("--skip-robustness", action="store_true",
+                     help="leave out the runs that try each assumption at the ends of its range")
     exp.set_defaults(command_module="icsim.commands.experiment")
     swp = sub.add_parser("sweep", parents=[common],
                          help="run a parameter sweep on a Dask cluster, resumably, with sensitivity analysis")

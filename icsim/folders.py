@@ -146,6 +146,11 @@ def check(out: Path, kind: str, force: bool = False, name: str | None = None) ->
         if found.name != name:
             raise OutputError(f"--out {out}: holds the runs of sweep {found.name!r}, not {name!r}; choose another --out")
         return
+    if kind == "experiment" and not found.complete and name is not None:
+        if found.name != name:
+            raise OutputError(f"--out {out}: holds the runs of experiment {found.name!r}, not {name!r}; choose "
+                              "another --out")
+        return  # an experiment that stopped before its report: resumed, its finished runs reused
     if not force:
         raise OutputError(f"--out {out}: holds an earlier icsim {kind}{f' ({found.name})' if found.name else ''}; "
                           "add --force to replace it (files you added to the folder are kept), or choose another --out")
@@ -298,3 +303,34 @@ class Staging:
         shutil.rmtree(self.path, ignore_errors=True)
         self.path, self.made = None, []
         return out
+
+
+def begin_resumable(out: Path, kind: str, name: str, force: bool = False) -> None:
+    """Make ``out`` (``check``-ed and ``probe``-d) a folder a ``kind`` result is built in over one
+    or more invocations (an experiment's runs, then its report): marked incomplete until
+    ``finish_resumable``, so that an interrupted one is resumed by the same command, and an earlier
+    complete one is replaced only with ``--force`` (``check`` has refused it otherwise)."""
+    out.mkdir(parents=True, exist_ok=True)
+    earlier = held(out)
+    wrote = sorted(earlier.files) if earlier.kind == kind and earlier.files is not None else []
+    _write_json(out / MANIFEST, {"kind": kind, "name": name, "complete": False, "files": wrote})
+
+
+def finish_resumable(out: Path, staged: Path, kind: str, manifest: dict, kept: set[str]) -> Path:
+    """Put the files written into ``staged`` (a folder inside ``out``) in place, remove the earlier
+    result's files the new one does not have (only files icsim's manifest listed), and mark the
+    result complete; ``kept`` are files icsim wrote in place meanwhile (an experiment's runs)."""
+    files = {p.relative_to(staged).as_posix() for p in staged.rglob("*") if p.is_file()}
+    earlier = held(out)
+    wrote = set(earlier.files or ()) if earlier.kind == kind else set()
+    for rel in sorted(files):
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staged / rel, out / rel)
+    shutil.rmtree(staged, ignore_errors=True)
+    for rel in sorted(wrote - files - kept - {MANIFEST}, reverse=True):
+        target = out / rel
+        if target.is_file() and not target.is_symlink():
+            target.unlink()
+    _write_json(out / MANIFEST, {"kind": kind, **manifest, "complete": True,
+                                 "files": sorted(files | kept | {MANIFEST})})
+    return out

@@ -302,39 +302,43 @@ def test_ctrl_c_handler_is_installed_when_sigint_was_ignored():
         signal.signal(signal.SIGINT, previous)
 
 
-# --- claims by name from the registry, never imported --------------------------------------------
+# --- findings by name from the registry, never imported --------------------------------------------
 
 
-def experiment(tmp_path: Path, verdict) -> Path:
+def experiment(tmp_path: Path, **extra) -> Path:
     path = tmp_path / "experiment.yaml"
     path.write_text(yaml.safe_dump({"name": "tiny", "claim": "c", "base": str(TOWN), "replications": 2, "months": 1,
-                                    "kpis": ["bed_occupancy_midnight"], "scenarios": {"baseline": {}},
-                                    "verdict": verdict}))
+                                    "kpis": ["bed_occupancy_midnight"], "scenarios": {"baseline": {}}, **extra}))
     return path
 
 
-@pytest.mark.parametrize("verdict, words", [
-    ("this", "'this' is not a claim icsim can judge"),
-    ("os", "'os' is not a claim icsim can judge"),
-    ("experiments.config", "is not a claim icsim can judge"),
-    (5, "Input should be a valid string"),
-    (["forty_percent"], "Input should be a valid string"),
+@pytest.mark.parametrize("findings, words", [
+    (["this"], "'this' not a finding icsim has"),
+    (["os"], "'os' not a finding icsim has"),
+    (["experiments.config"], "not a finding icsim has"),
+    ([5], "Input should be a valid string"),
+    ("residents_farther_from_an_ae", "Input should be a valid list"),
 ])
-def test_a_verdict_that_is_not_a_registered_claim_is_refused_and_nothing_is_imported(verdict, words, tmp_path,
-                                                                                   capsys):
-    code, out, err = icsim_in_process(capsys, "experiment", str(experiment(tmp_path, verdict)), "--out",
+def test_a_finding_that_is_not_registered_is_refused_and_nothing_is_imported(findings, words, tmp_path, capsys):
+    code, out, err = icsim_in_process(capsys, "experiment", str(experiment(tmp_path, findings=findings)), "--out",
                                       str(tmp_path / "out"))
-    assert code == 2 and any(line.startswith("  verdict: ") and words in line for line in err.splitlines()), err
+    assert code == 2 and any(line.strip().startswith("findings") and words in line for line in err.splitlines()), err
     assert "Zen of Python" not in out + err and not (tmp_path / "out").exists()
 
 
-def test_the_registered_claims_are_the_shipped_experiments():
-    from experiments.config import load_experiment
-    from experiments.registry import CLAIMS
+def test_a_verdict_module_named_in_an_experiment_is_refused_as_an_unknown_field(tmp_path, capsys):
+    code, out, err = icsim_in_process(capsys, "experiment", str(experiment(tmp_path, verdict="this")), "--out",
+                                      str(tmp_path / "out"))
+    assert code == 2 and "verdict: Extra inputs are not permitted" in err, err
+    assert "Zen of Python" not in out + err and not (tmp_path / "out").exists()
 
-    shipped = {load_experiment(p).spec.verdict for p in (ROOT / "experiments").glob("*.yaml")}
-    assert shipped == set(CLAIMS) == {"forty_percent", "ae_closure", "efficiency_squeeze", "social_care",
-                                      "integration", "calibration"}
+
+def test_the_shipped_experiments_use_only_registered_findings():
+    from experiments.config import load_experiment
+    from experiments.findings import FINDINGS
+
+    used = {f for p in (ROOT / "experiments").glob("*.yaml") for f in load_experiment(p).spec.findings}
+    assert used and used <= set(FINDINGS)
 
 
 # --- the explorer ------------------------------------------------------------------------------------

@@ -209,9 +209,9 @@ def test_an_out_that_cannot_be_a_results_folder_is_refused_before_simulating(out
 
 
 def test_experiment_out_an_existing_file_is_refused_before_the_runs(tmp_path, capsys, monkeypatch):
-    from experiments import runner
+    from icsim.commands import experiment as experiment_command
 
-    monkeypatch.setattr(runner, "run_one", lambda *a: pytest.fail("a run started before --out was checked"))
+    monkeypatch.setattr(experiment_command, "run_many", lambda *a, **k: pytest.fail("a run started before --out was checked"))
     (tmp_path / "report").write_text("a user's file")
     assert main(command("experiment", tmp_path, tmp_path / "report")) == 2
     assert "is a file, not a folder" in capsys.readouterr().err
@@ -286,7 +286,7 @@ def test_ctrl_c_during_a_run_exits_130_without_a_traceback_and_leaves_nothing(tm
 
 def test_ctrl_c_during_an_experiment_stops_its_workers_quietly(tmp_path):
     """The terminal sends Ctrl-C to the command and its worker processes: one line, exit 130, no
-    report folder, no worker's traceback."""
+    report, no worker's traceback; the folder is marked incomplete (the same command resumes it)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     spec = yaml.safe_load(experiment_file(tmp_path).read_text())
     (tmp_path / "long.yaml").write_text(yaml.safe_dump({**spec, "months": 24, "replications": 4}))
@@ -295,11 +295,12 @@ def test_ctrl_c_during_an_experiment_stops_its_workers_quietly(tmp_path):
                              "2", "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=env, start_new_session=True)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not list(tmp_path.glob(".report.*")):
+    while time.monotonic() < deadline and not (out / folders.MANIFEST).exists():
         time.sleep(0.01)
     time.sleep(3)  # the workers are starting or running
     os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C in a terminal: to the command and its workers
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["long.yaml", "tiny_experiment.yaml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["long.yaml", "report", "tiny_experiment.yaml"]
+    assert not (out / "report.md").exists() and json.loads((out / folders.MANIFEST).read_text())["complete"] is False

@@ -369,7 +369,8 @@ def test_a_run_executed_twice_in_one_invocation_is_counted_twice(tmp_path):
     """Executions are counted by the workers, not by the futures the client sees: a run whose
     result is lost with its worker before the client fetched it is computed again by Dask, under
     the same future, and the count says so (so executed_once_each would catch it in a sweep)."""
-    from experiments.sweep import _executions, run_task
+    from experiments.execution import executions as _executions
+    from experiments.sweep import run_task
 
     own = LoopbackCluster(workers=2)
     try:
@@ -417,10 +418,10 @@ def test_store_writes_whole_files_only(tmp_path):
         path.write_bytes(b"half")
         raise Boom
 
-    from experiments.sweep_store import _atomic
+    from experiments.sweep_store import atomic
 
     with pytest.raises(Boom):
-        _atomic(store.runs / "a-seed1.parquet", broken)
+        atomic(store.runs / "a-seed1.parquet", broken)
     assert list(store.runs.iterdir()) == [] and store.finished() == set()
 
 

@@ -11,7 +11,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from experiments import sweep_summary
 from experiments.cluster import connect
 from experiments.design import plan
-from experiments.sweep import ClusterLost, run_sweep
+from experiments.execution import ClusterLost
+from experiments.sweep import run_sweep
 from experiments.sweep_config import load_sweep
 from experiments.sweep_store import RunStore
 from icsim.commands.common import EXIT_BAD_INPUT, EXIT_FAILED, refuse

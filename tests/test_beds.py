@@ -20,8 +20,13 @@ LOS_DAYS, ZERO_DAY_HOURS, ELECTIVE_DAYS = 2.0, 6.0, 3.0  # FIXED_DURATIONS["beds
 FIT_HOUR = 15.0  # discharge.fit_hour in configs/england.yaml
 
 
+# The patients placed here are bed patients: a GP's direct admission is not offered a virtual ward
+# instead (docs/odd.md 3.4.6 step 3, tested in test_community.py and test_diversion.py).
+NOT_DIVERTED = {"community": {"divert_gp_direct_admissions": False}}
+
+
 def wired(*overrides) -> Wired:
-    return Wired(config(TOWN, QUIET, FIXED_DURATIONS, *overrides))
+    return Wired(config(TOWN, QUIET, FIXED_DURATIONS, NOT_DIVERTED, *overrides))
 
 
 def direct(w: Wired, at: float, **fields):
@@ -92,14 +97,15 @@ def test_a_bed_is_free_for_the_next_patient_only_after_its_turnaround():
 
 
 def test_a_gp_direct_admission_goes_to_the_nearest_site_with_beds():
-    w = Wired(config(TWO_TOWNS, QUIET, FIXED_DURATIONS))
+    w = Wired(config(TWO_TOWNS, QUIET, FIXED_DURATIONS, NOT_DIVERTED))
     sites = list(w.cfg.sites)
     for locality, site in (("northfield", "north_general"), ("city_centre", "city_royal"), ("eastgate", "city_royal")):
         now = w.env.now
         n = w.patient(now, Entry.GP_DIRECT_ADMISSION, locality=w.locality[locality], forced_admit=True, pathway=0)
         w.beds.direct_admissions([now], [n])
         w.run(w.env.now + 1)
-        assert sites[w.journey(n.pid).bed_site] == site, locality
+        row = w.journey(n.pid)
+        assert row.bed_site >= 0 and sites[row.bed_site] == site, locality
 
 
 # --- electives ---------------------------------------------------------------------------------
@@ -194,7 +200,12 @@ def test_the_midnight_check_opens_a_share_of_the_base_beds():
     w.beds.midnight_check()
     assert ward.beds.capacity == 40 + round(40 * 0.12)
     rows = w.beds.census_rows(0)
-    assert rows == [(0, "acute_beds", "city_royal", 43, 45, 0, 0)]  # day, service, site, in use, open, queue, delayed
+    # day, service, site, in use, open, queue, delayed, in a bed 21 days or more (0: the beds were
+    # taken here without patients, so there are no occupants to count); then, with elective
+    # booking (on in configs/england.yaml), the site's elective waiting list as the queue of a row
+    # of its own (docs/odd.md 3.4.14)
+    assert w.cfg.beds.elective_booking
+    assert rows == [(0, "acute_beds", "city_royal", 43, 45, 0, 0, 0), (0, "elective_waiting_list", "city_royal", 0, 0, 0, 0)]
 
 
 # --- the whole town ---------------------------------------------------------------------------------

@@ -24,9 +24,13 @@ def wired(*overrides) -> Wired:
 
 def admitted(w: Wired, at: float, pathway: int, **fields):
     """A GP direct admission of two days (fit at 15:00 on day 2 when admitted before then) who
-    needs ``pathway``; durations after discharge as the pathway's service says."""
+    needs ``pathway``; durations after discharge as the pathway's service says. Discharged on the
+    day they are ready whatever the weekday (``u_discharge_day`` 0 is under every day's chance:
+    weekend slips are tested on their own), never diverted to a virtual ward (not assessed
+    suitable), and surviving (``u_death`` 1 is over any risk)."""
     fields = {"zero_day": False, "d_los": 2 * DAY, "p1_reablement": False, "self_funder": True, "u_need": 1.0,
-              "u_readmit": 1.0, "d_arrange": 0.0 if pathway == 0 else ARRANGE * DAY, **fields}
+              "u_readmit": 1.0, "d_arrange": 0.0 if pathway == 0 else ARRANGE * DAY, "u_discharge_day": 0.0,
+              "assessed_suitable": False, "u_death": 1.0, **fields}
     if "d_after" not in fields:
         days = {0: 0.0, 1: REABLEMENT_DAYS if fields["p1_reablement"] else HOME_CARE_DAYS, 2: IC_DAYS,
                 3: CARE_HOME_DAYS}[pathway]
@@ -80,6 +84,26 @@ def test_a_fit_patient_waits_in_the_bed_until_the_service_they_need_has_room():
     assert a.t_discharge == FIT + ARRANGE * DAY
     assert b.t_discharge == a.t_discharge + IC_DAYS * DAY  # when the first leaves intermediate care
     assert (b.t_discharge - b.t_fit) / DAY == pytest.approx(ARRANGE + IC_DAYS)
+
+
+@pytest.mark.parametrize("above", [True, False])
+def test_a_discharge_due_at_the_weekend_slips_to_monday_in_the_bed_when_its_draw_is_over_the_days_chance(above):
+    """The same uniform every day: over Saturday's chance it is over Sunday's too (docs/odd.md 3.4.9)."""
+    w = wired()
+    week = w.cfg.discharge.day_of_week_discharge
+    assert week[5] == week[6] < 1.0 and min(week[:5]) == 1.0  # Monday first: weekdays certain, weekends not
+    day = next(d for d in range(7) if w.calendar.weekday(d + 2) == 5)  # fit on a Saturday
+    u = week[5] + (0.01 if above else -0.01)
+    n = admitted(w, day * DAY, 0, u_discharge_day=u)
+    fit = day * DAY + FIT
+    ward = w.beds.wards[0]
+    w.run(fit + 1)
+    assert (ward.delayed, ward.beds.count) == ((1, 1) if above else (0, 0))  # fit, still in the bed: delayed
+    w.run(fit + 3 * DAY)
+    row = w.journey(n.pid)
+    assert row.t_fit == fit and row.t_discharge == fit + (2 * DAY if above else 0.0)  # Monday 15:00, or at once
+    assert w.calendar.weekday(int(row.t_discharge // DAY)) == (0 if above else 5)
+    assert row.end == End.DISCHARGED_P0 and ward.delayed == 0 and ward.beds.count == 0
 
 
 @pytest.mark.parametrize("pathway, reablement, self_funder, need, service", [
@@ -188,9 +212,11 @@ def test_unlimited_discharge_capacity_leaves_only_arrangement_delays():
         "beds": {"turnaround_hours": fixed(0)},
         "community": {"intermediate_care_beds": 100_000, "reablement_caseload": 100_000},
         "social_care": {"home_care_packages": 100_000, "care_home_places": 100_000, "initial_occupancy": 0.0},
-        "discharge": {"arrangement_days": {p: fixed(1.0) for p in ("P1", "P2", "P3")}}}, months=3)
+        "discharge": {"arrangement_days": {p: fixed(1.0) for p in ("P1", "P2", "P3")},
+                      "day_of_week_discharge": [1.0] * 7}}, months=3)  # no weekend slips
     j = hs.log.frame()
-    left = j[(j.pathway > 0) & j.t_discharge.notna() & (j.entry != Entry.ELECTIVE)]
+    # hospital discharges: a patient diverted to a virtual ward waits for care at home, not in a bed
+    left = j[(j.pathway > 0) & j.t_discharge.notna() & (j.entry != Entry.ELECTIVE) & ~j.diverted]
     delay_days = (left.t_discharge - left.t_fit) / DAY
     assert len(left) > 100
     np.testing.assert_allclose(delay_days, 1.0, atol=1e-6)

@@ -134,12 +134,16 @@ def test_an_admitted_patient_keeps_the_cubicle_until_a_bed_is_free_the_trolley_w
 
 def test_a_patient_diverted_to_a_virtual_ward_leaves_ae_at_the_decision():
     w = wired(TOWN, PLENTY, ONE_BED, {"community": {"admission_diversion_share": 1.0, "virtual_ward_beds": 1}})
-    in_bed = w.patient(0.0, Entry.GP_DIRECT_ADMISSION, forced_admit=True, zero_day=False, pathway=0)
+    # the one bed taken by a GP direct admission the front door judges to need hospital (a decision
+    # the policy counts: the walk-in's is the second, and 0 diverted is under 1.0 x 2)
+    in_bed = w.patient(0.0, Entry.GP_DIRECT_ADMISSION, forced_admit=True, zero_day=False, pathway=0,
+                       assessed_suitable=False)
     w.beds.direct_admissions([0.0], [in_bed])
-    n = walk_in(w, 60.0, admit=True, u_divert=0.0, recognised_unsuitable=False, deteriorates=False)
+    n = walk_in(w, 60.0, admit=True, suitable=True, assessed_suitable=True, deteriorates=False)
     w.run(DAY)
+    assert w.journey(in_bed.pid).bed_site == 0 and not w.journey(in_bed.pid).diverted
     row = w.journey(n.pid)
-    assert row.admitted and row.diverted
+    assert row.admitted and row.diverted and w.community.decisions == 2
     assert row.t_ed_departure == row.t_decision and np.isnan(row.t_bed)
     assert w.emergency_care.eds[0].cubicles.count == 0
 

@@ -43,7 +43,10 @@ def requests(*rows: dict) -> pd.DataFrame:
 
 
 def census(*rows: tuple) -> pd.DataFrame:
-    return pd.DataFrame(list(rows), columns=CENSUS_COLUMNS)
+    """A census of the given rows; a row without the last columns counts 0 in them, as in
+    ``Census.frame`` (only acute beds report their 21-day stays)."""
+    width = len(CENSUS_COLUMNS)
+    return pd.DataFrame([r + (0,) * (width - len(r)) for r in rows], columns=CENSUS_COLUMNS)
 
 
 NO_REQUESTS, NO_CENSUS = requests(), census()
@@ -198,9 +201,14 @@ def test_elective_cancellations_are_a_share_of_electives_booked():
 
 def test_bed_occupancy_and_delays_come_from_the_midnight_census_summed_over_sites():
     counts = census(
-        (0, "acute_beds", "a", 90, 100, 0, 4), (0, "acute_beds", "b", 50, 50, 2, 6),   # 140/150 = 93.3%
-        (1, "acute_beds", "a", 80, 100, 0, 2), (1, "acute_beds", "b", 40, 50, 0, 3),   # 120/150 = 80%
-        (2, "acute_beds", "a", 100, 100, 3, 5), (2, "acute_beds", "b", 48, 50, 0, 5),  # 148/150 = 98.7%
+        # day, service, site, occupied, open, queue, delayed, in a bed 21 days or more
+        (0, "acute_beds", "a", 90, 100, 0, 4, 9), (0, "acute_beds", "b", 50, 50, 2, 6, 5),    # 140/150 = 93.3%
+        (1, "acute_beds", "a", 80, 100, 0, 2, 10), (1, "acute_beds", "b", 40, 50, 0, 3, 2),   # 120/150 = 80%
+        (2, "acute_beds", "a", 100, 100, 3, 5, 20), (2, "acute_beds", "b", 48, 50, 0, 5, 17), # 148/150 = 98.7%
+        # each site's elective waiting list: its queue, nothing occupied or open
+        (0, "elective_waiting_list", "a", 0, 0, 7), (0, "elective_waiting_list", "b", 0, 0, 3),
+        (1, "elective_waiting_list", "a", 0, 0, 5), (1, "elective_waiting_list", "b", 0, 0, 1),
+        (2, "elective_waiting_list", "a", 0, 0, 8), (2, "elective_waiting_list", "b", 0, 0, 0),
         (0, "home_care", "ics", 9, 10, 1, 0), (1, "home_care", "ics", 10, 10, 3, 0),
         (0, "ambulances", "ics", 2, 4, 0, 0), (1, "ambulances", "ics", 0, 4, 0, 0),
     )
@@ -210,6 +218,8 @@ def test_bed_occupancy_and_delays_come_from_the_midnight_census_summed_over_site
     assert k["bed_days_over_95pct_share"] == pytest.approx(1 / 3)
     assert k["delayed_discharges_midnight"] == pytest.approx((10 + 5 + 10) / 3)
     assert k["delayed_discharge_share_of_beds"] == pytest.approx((10 + 5 + 10) / 150 / 3)
+    assert k["long_stay_21d_share_of_beds"] == pytest.approx((14 / 140 + 12 / 120 + 37 / 148) / 3)
+    assert k["elective_waiting_list_mean"] == pytest.approx((10 + 6 + 8) / 3)
     assert k["home_care_utilisation"] == pytest.approx(0.95) and k["home_care_queue_mean"] == pytest.approx(2.0)
     assert k["ambulances_utilisation"] == pytest.approx(0.25)
     assert math.isnan(k["care_homes_utilisation"])  # not counted: missing, not zero
@@ -296,13 +306,24 @@ def test_a_site_measures_the_journeys_that_used_its_ae_urgent_care_centre_or_bed
         if len(used) == 0:
             assert rows.empty, site  # the ambulance station sees no patient
             continue
+        # what happens in its A&E and beds, and since issue 11 to its patients (deaths within 30 days,
+        # in hospital and from delay, harm), its transfers, divert and long stays; never rates per
+        # 1,000 of a population it has not got, nor GP, ambulance response or community KPIs
         assert set(rows.index) == {k for k in rows.index if k.startswith(("ae_", "handover", "bed_", "delayed",
                                                                           "emergency_", "elective_", "trolley",
-                                                                          "time_to_treatment"))}
+                                                                          "time_to_treatment", "deaths_30d",
+                                                                          "in_hospital_deaths", "deaths_from_delay",
+                                                                          "harm_events", "transfers",
+                                                                          "ambulance_divert", "long_stay"))}
+        assert not any("per_1000_population" in k for k in rows.index)
         at_ae = used[used.t_ed_arrival.notna()]
         days = (hs.calendar.month_starts[1] - hs.calendar.month_starts[0]) / DAY
         assert rows["ae_attendances_per_1000"] == pytest.approx(len(at_ae) * 1000 / hs.cfg.population * 365.25 / days)
+        # deaths in hospital or on a virtual ward among the journeys that used the site
+        assert rows["in_hospital_deaths"] == used.end.isin([End.DIED_IN_HOSPITAL, End.DIED_ON_VIRTUAL_WARD]).sum()
     assert set(by_site.site) == {"city_royal", "north_general", "eastgate_utc"}
+    month = by_site[by_site.month == label]
+    assert month[month.kpi == "in_hospital_deaths"].value.sum() > 0  # the death counts above were not all 0
 
 
 @pytest.mark.xfail(strict=True, reason=(

@@ -78,7 +78,9 @@ def test_the_midnight_census_counts_every_service_once_a_day_in_a_fixed_order(mo
     per_day = census.groupby("day").service.apply(list)
     assert list(per_day.index) == list(range(month.calendar.days))
     wards, eds = len(month.beds.wards), len(month.emergency_care.eds)
-    expected = (["acute_beds"] * wards + ["ae_cubicles"] * eds
+    # each site's beds, then (elective booking is on by default) its elective waiting list
+    assert month.cfg.beds.elective_booking
+    expected = (["acute_beds", "elective_waiting_list"] * wards + ["ae_cubicles"] * eds
                 + ["virtual_ward", "urgent_community_response", "intermediate_care", "reablement"]
                 + ["home_care", "care_homes", "ambulances", "gp_backlog"])
     assert all(services == expected for services in per_day)
@@ -87,3 +89,8 @@ def test_the_midnight_census_counts_every_service_once_a_day_in_a_fixed_order(mo
     sites, share = month.cfg.sites, month.cfg.beds.escalation_share
     open_beds = {name: (s.beds, s.beds + round((s.beds - s.elective_beds) * share)) for name, s in sites.items()}
     assert all(r.capacity in open_beds[r.site] for r in beds.itertuples())
+    # a waiting list row follows its own site's beds row
+    rows = census.reset_index(drop=True)
+    lists = rows.index[rows.service == "elective_waiting_list"]
+    assert (rows.site[lists].to_numpy() == rows.site[lists - 1].to_numpy()).all()
+    assert (rows.service[lists - 1] == "acute_beds").all()

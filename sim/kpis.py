@@ -295,6 +295,9 @@ def group_kpis(j: pd.DataFrame, census: pd.DataFrame, sites: list[int], names: l
     js = j[j.ed_site.isin(sites) | j.ucc_site.isin(sites) | j.bed_site.isin(sites)]
     if len(js) == 0:
         return {}
+    elsewhere = (js.ed_site >= 0) & ~js.ed_site.isin(sites)
+    if elsewhere.any():  # a type 1 attendance belongs to the site whose A&E it was, not to one that sent it on
+        js = js.assign(ed_site=js.ed_site.where(~elsewhere, -1))
     kpis = measure(js, _NO_GP_REQUESTS, census[census.site.isin(names)], people, days, end_time)
     return {k: v for k, v in kpis.items() if k.startswith(SITE_KPI_PREFIXES) and "per_1000_population" not in k}
 

@@ -4,7 +4,7 @@
     icsim validate CONFIG
     icsim experiment EXPERIMENT [--replications N] [--workers N] [--out DIR]
     icsim sweep SWEEP [--workers N | --scheduler ADDRESS] [--out DIR] [--retry-failed] [--dry-run]
-    icsim explore [CONFIG] [--port N] [--host H]
+    icsim explore [CONFIG] [--port N] [--host H] [--cache DIR] [--clear-cache]
 
 A config that cannot be used is reported one problem per line, each naming its field, with exit
 code 2 and nothing written.
@@ -261,6 +261,14 @@ def cmd_explore(args, out: Console, err: Console) -> int:
     import os
     import socket
 
+    from viz.cache import CACHE_ENV, BaselineCache
+
+    cache = BaselineCache(args.cache)
+    if args.clear_cache:
+        n = cache.clear()
+        out.print(f"icsim explorer: {n} cached baseline file{'s' if n != 1 else ''} deleted from {cache.folder}",
+                  highlight=False)
+        return 0
     if not 1 <= args.port <= 65535:
         err.print("error: --port: must be between 1 and 65535")
         return EXIT_BAD_INPUT
@@ -282,7 +290,7 @@ def cmd_explore(args, out: Console, err: Console) -> int:
     import viz
 
     app = Path(viz.__file__).resolve().parent / "app.py"
-    env = {**os.environ, "ICSIM_EXPLORE_CONFIG": str(Path(args.config).resolve()),
+    env = {**os.environ, "ICSIM_EXPLORE_CONFIG": str(Path(args.config).resolve()), CACHE_ENV: str(cache.folder),
            "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false"}
     out.print(f"icsim explorer: {cfg.name} on http://{args.host}:{args.port}/ (Ctrl+C stops it)", highlight=False)
     sys.stdout.flush()
@@ -339,6 +347,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="footprint config shown first (default: configs/baseline.yaml)")
     xpl.add_argument("--port", type=int, default=8765, help="port to serve on (default: 8765)")
     xpl.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    xpl.add_argument("--cache", metavar="DIR", help="folder of the baselines computed once and kept (default: "
+                     "$ICSIM_EXPLORER_CACHE, else ~/.cache/icsim/explorer)")
+    xpl.add_argument("--clear-cache", action="store_true",
+                     help="delete the cached baselines (only the files icsim wrote there) and exit")
     xpl.set_defaults(func=cmd_explore)
     return parser
 

@@ -210,7 +210,8 @@ def test_restarting_the_scenario_keeps_the_baseline_run(tiny_session):
     assert again.baseline is s.baseline and again.scenario is not s.scenario and again.month == 0
     again.step()
     assert s.baseline.months_done == 2  # month 1 was there already: nothing re-run
-    assert again.views()[1] is s.baseline.views[1]
+    assert again.views()[1] is s.baseline.views[2]  # the baseline as far as it has run, for the page
+    assert again.baseline.views[again.month] is s.baseline.views[1]  # the download's month
     other_seed = Session(s.footprint, s.levers, seed=6, months=12, previous=s)
     assert other_seed.baseline is not s.baseline
     as_configured = Session(s.footprint, levers_of(s.footprint.config), seed=5, months=12, previous=s)
@@ -332,12 +333,20 @@ def chromium() -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(tiny, tmp_path_factory):
-    """``icsim explore`` on a free loopback port, serving the tiny footprint."""
+def explorer_cache(tmp_path_factory) -> Path:
+    """The browser tests' baseline cache (empty when the server starts)."""
+    return tmp_path_factory.mktemp("explorer-cache")
+
+
+@pytest.fixture(scope="module")
+def server(tiny, tmp_path_factory, explorer_cache):
+    """``icsim explore`` on a free loopback port, serving the tiny footprint, its baseline cache
+    in a folder of its own."""
     port = free_port()
     log = tmp_path_factory.mktemp("server") / "server.log"
     with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "icsim", "explore", str(tiny), "--port", str(port)],
+        proc = subprocess.Popen([sys.executable, "-m", "icsim", "explore", str(tiny), "--port", str(port),
+                                 "--cache", str(explorer_cache)],
                                 cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 90
@@ -376,8 +385,11 @@ def browser(chromium, tmp_path_factory):
 @pytest.fixture
 def page(browser, server):
     """A fresh page (a new Solara session, with its own state) on the explorer."""
+    from playwright.sync_api import expect
+
     page = browser.new_page()
     page.set_default_timeout(60_000)
+    expect.set_options(timeout=30_000)  # a redraw of the charts can take seconds on a busy machine
     page.goto(server)
     page.locator(".month-label").get_by_text("Month 0 of 12: not started").wait_for()
     yield page

@@ -12,7 +12,15 @@ second model, the baseline, stepped in lockstep with the first. So the page keep
 shape - a controls panel with sliders, Step / Run / Stop buttons, components that take the run
 and redraw after every step, the model stepped in a thread - and builds the models itself
 (``viz/session.py``). Components take a ``RunView`` (an immutable picture of a run after a month)
-rather than the live model, which a worker thread is advancing while the page draws.
+rather than the live model, which a worker process is advancing while the page draws.
+
+The runs are made by the server's ``ProcessRunner`` (``viz/runs.py``): the scenario in a worker
+process of its own, the baseline read from the cache (``viz/cache.py``) or computed once in
+another process, in the background, for every session that shows the same footprint, seed and
+months. So the first screen shows a cached baseline's months at once, and a month of a scenario
+costs the scenario's month only (with the baseline beside it running at the same time when it is
+not cached yet). A task (``follow``) redraws the page as a baseline computed in the background
+reaches each month.
 
 State is per browser session (Solara scopes module-level reactive variables to each user).
 """
@@ -21,6 +29,7 @@ from __future__ import annotations
 
 import html
 import os
+import threading
 
 import solara
 import solara.lab
@@ -33,6 +42,7 @@ from viz.download import ResultsDownload
 from viz.footprints import footprints
 from viz.levers import changed, levers_of
 from viz.presets import AS_CONFIGURED, presets
+from viz.runs import RunError, shared_runner
 from viz.session import RunView, Session
 from viz.sitemap import SiteMap
 from viz.tables import TABLE_STYLE, DecisionLog, KpiTable, SiteTable
@@ -41,19 +51,42 @@ CONFIG_ENV = "ICSIM_EXPLORE_CONFIG"
 FOOTPRINTS = {fp.label: fp for fp in footprints(os.environ.get(CONFIG_ENV, "configs/baseline.yaml"))}
 FIRST = next(iter(FOOTPRINTS.values()))
 MONTHS = [1, 3, 6, 12, 24, 36]
+RUNNER = shared_runner()
+RUNNER.workers.warm()  # a worker process with its imports done, for the first scenario
 
 footprint_label = solara.reactive(FIRST.label)
 preset = solara.reactive(AS_CONFIGURED)
 levers = solara.reactive(levers_of(FIRST.config))
 seed = solara.reactive(FIRST.config.run.seed)
 months = solara.reactive(FIRST.config.run.months)
-session = solara.reactive(None)  # the Session on the page
-views = solara.reactive(None)  # (scenario, baseline) RunViews after the months done
+session = solara.reactive(None)  # the Session the buttons act on
+# what the page draws, set at once (one redraw): (session, scenario view after the months done,
+# baseline view as far as it has run, what the baseline is and how far it has run)
+shown = solara.reactive(None)
 problems = solara.reactive([])  # why the levers last applied cannot be used (ConfigError lines)
+_publishing = threading.Lock()  # views are set in the order they are read, whichever thread sets them
 
 
 def footprint():
     return FOOTPRINTS[footprint_label.value]
+
+
+def publish(s: Session) -> None:
+    """Show ``s``'s views and the baseline's state, if ``s`` is still the session on the page."""
+    with _publishing:
+        if session.value is s:
+            shown.set((s, *s.views(), baseline_status(s)))
+
+
+def baseline_status(s: Session) -> str:
+    b = s.baseline
+    done = f"Baseline (the footprint as configured, dashed): {b.months_done} of {b.months} months"
+    if b.error is not None:
+        return f"{done}; the baseline run stopped: {b.error}"
+    if not b.complete:
+        return f"{done}, computing in the background (it is kept in the cache when done)."
+    return f"{done}, " + ("from the cache." if b.source == "cache" else
+                          "computed here" + (f", {b.note}." if b.note else "."))
 
 
 def restart() -> bool:
@@ -61,32 +94,64 @@ def restart() -> bool:
     be used (the reasons go to ``problems`` and the current run stays)."""
     if advance.pending:
         advance.cancel()
+    old = session.value
     try:
-        new = Session(footprint(), levers.value, seed.value, months.value, previous=session.value)
+        new = Session(footprint(), levers.value, seed.value, months.value, previous=old, runner=RUNNER)
     except ConfigError as exc:
         problems.set(list(exc.problems))
         return False
     problems.set([])
     session.set(new)
-    views.set(new.views())
+    publish(new)
+    if old is not None and old.scenario is not new.scenario:
+        old.close()
+    follow(new)
     return True
 
 
 @solara.lab.task(prefer_threaded=True)
+def follow(s: Session) -> None:
+    """Redraw the page as the baseline computed in the background reaches each month, and once
+    it is saved."""
+    b = s.baseline
+    while follow.is_current() and session.value is s and not b.complete and b.error is None:
+        try:
+            if b.wait_for(b.months_done + 1, timeout=5):
+                publish(s)
+        except RunError:
+            break
+    settled = getattr(b, "settled", None)
+    if settled is not None and follow.is_current():
+        settled.wait(60)
+    publish(s)
+
+
+@solara.lab.task(prefer_threaded=True)
 def advance(s: Session, n: int) -> None:
-    """Run ``n`` months of the session in this worker thread, showing each month as it ends."""
+    """Run ``n`` months of the session (in worker processes), showing each month as it ends."""
     for _ in range(n):
         if s.finished or not advance.is_current():
             return
-        s.step()
-        if advance.is_current() and session.value is s:
-            views.set(s.views())
+        try:
+            s.step()
+        except RunError:
+            if advance.is_current() and session.value is s:
+                raise
+            return  # the session was replaced meanwhile
+        if advance.is_current():
+            publish(s)
 
 
-def start() -> None:
-    """The first run of a new browser session: the footprint as configured."""
+def start():
+    """The first run of a new browser session: the footprint as configured (its baseline from
+    the cache, or started in the background). Its scenario's worker process ends with the page."""
     if session.value is None:
         restart()
+
+    def leave():
+        if session.value is not None:
+            session.value.close()
+    return leave
 
 
 def run_months(n: int) -> None:
@@ -104,7 +169,6 @@ def choose_footprint(label: str) -> None:
     levers.set(levers_of(fp.config))
     seed.set(fp.config.run.seed)
     months.set(fp.config.run.months)
-    session.set(None)
     restart()
 
 
@@ -177,15 +241,15 @@ def Page():
 
 @solara.component
 def Main():
-    s = session.value
-    if s is None or views.value is None:
+    if shown.value is None:
         solara.Text("Starting...")
         return
-    sc, bl = views.value
+    s, sc, bl, baseline_note = shown.value
     fp = s.footprint
     _html("h3", f"{fp.config.name}: {fp.config.population:,} people, seed {s.seed}; "
                 "scenario (solid) beside the baseline as configured (dashed)")
     RunBar(s, sc)
+    solara.Text(baseline_note, classes=["baseline-status"])
     Messages(s)
     with solara.Columns([3, 2]):
         with solara.Column():

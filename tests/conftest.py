@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,3 +27,13 @@ def run(overrides: dict | None = None, months: int = 1, seed: int | None = None)
 def baseline_month() -> HealthSystem:
     """One reported month (after the warm-up) of the baseline, default seed."""
     return run()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The explorer's timings, when its browser tests measured them (``tests/test_explorer.py``)."""
+    module = sys.modules.get("test_explorer")
+    lines = module.timing_lines() if module is not None and hasattr(module, "timing_lines") else []
+    if lines:
+        terminalreporter.section("explorer timings (also in tests/artifacts/explorer_timings.txt)")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import time
 import zipfile
 from dataclasses import replace
 
@@ -217,3 +218,24 @@ def test_a_run_that_stops_says_why(footprint, workers):
     closed.close()
     with pytest.raises(RunError, match="closed"):
         closed.wait_for(1, timeout=10)
+
+
+def test_a_baseline_nobody_shows_pauses_and_goes_on_when_shown_again(footprint, tmp_path, workers):
+    """Computed in the background while a session shows it; paused after the month under way
+    when the last session showing it closes (another footprint chosen), so that it does not
+    slow what is on the page; resumed when a session shows it again."""
+    runner = ProcessRunner(BaselineCache(tmp_path))
+    runner.workers = workers
+    months = 6
+    first = Session(footprint, levers_of(footprint.config), 3, months, runner=runner)
+    run = first.baseline
+    assert run.wait_for(1, timeout=120, ask=False)
+    first.close()
+    time.sleep(3)  # the month under way, and perhaps the one whose result was on its way, end
+    paused = run.months_done
+    time.sleep(3)
+    assert run.months_done == paused < months
+    again = Session(footprint, levers_of(footprint.config), 3, months, runner=runner)
+    assert again.baseline is run
+    assert run.wait_for(months, timeout=120, ask=False) and run.settled.wait(60)
+    again.close()

@@ -103,8 +103,8 @@ def restart() -> bool:
     problems.set([])
     session.set(new)
     publish(new)
-    if old is not None and old.scenario is not new.scenario:
-        old.close()
+    if old is not None:
+        old.close()  # its scenario's worker ends (unless it is the baseline), and its hold on the baseline
     follow(new)
     return True
 
@@ -116,7 +116,7 @@ def follow(s: Session) -> None:
     b = s.baseline
     while follow.is_current() and session.value is s and not b.complete and b.error is None:
         try:
-            if b.wait_for(b.months_done + 1, timeout=5):
+            if b.wait_for(b.months_done + 1, timeout=5, ask=False):
                 publish(s)
         except RunError:
             break

@@ -4,14 +4,24 @@ Each chart is a function from ``RunView``s to a matplotlib ``Figure`` (built wit
 object-oriented API, not pyplot, so that figures made in different browser sessions never share
 state), wrapped in a Solara component that redraws only when the views change. The scenario is
 drawn solid, the baseline dashed in the same colour.
+
+Drawing is most of what a month costs the page (a second or more on a busy 2-core machine), so
+pictures already drawn are kept, server-wide, by the views they were drawn from (``drawn``):
+views never change, and the first screen of a footprint (its cached baseline's year, no month of
+the scenario yet) is the same for every session that chooses it.
 """
 
 from __future__ import annotations
+
+import io
+import threading
+from collections import OrderedDict
 
 import pandas as pd
 import solara
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
+from solara.alias import rw
 
 from viz.session import RunView
 
@@ -110,13 +120,46 @@ def finance_figure(scenario: RunView, baseline: RunView) -> Figure:
     return fig
 
 
+class Drawn:
+    """Pictures already drawn, the latest ``size``, by the identity of what they were drawn from
+    (kept with them, so that an identity is not reused while its picture is here)."""
+
+    def __init__(self, size: int = 48):
+        self.size, self._items, self._lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, kind: str, sources: tuple, draw):
+        key = (kind, *map(id, sources))
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key][1]
+        picture = draw()
+        with self._lock:
+            self._items[key] = (sources, picture)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return picture
+
+
+drawn = Drawn()
+
+
+def png(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100)
+    return buf.getvalue()
+
+
 @solara.component
 def KpiCharts(scenario: RunView, baseline: RunView):
-    fig = solara.use_memo(lambda: kpi_figure(scenario, baseline), dependencies=[scenario, baseline])
-    solara.FigureMatplotlib(fig, dependencies=[scenario, baseline], format="png", dpi=100)
+    image = solara.use_memo(lambda: drawn.get("kpis", (scenario, baseline), lambda: png(kpi_figure(scenario, baseline))),
+                            dependencies=[scenario, baseline])
+    rw.Image(value=image, format="png")
 
 
 @solara.component
 def FinanceCharts(scenario: RunView, baseline: RunView):
-    fig = solara.use_memo(lambda: finance_figure(scenario, baseline), dependencies=[scenario, baseline])
-    solara.FigureMatplotlib(fig, dependencies=[scenario, baseline], format="png", dpi=100)
+    image = solara.use_memo(lambda: drawn.get("money", (scenario, baseline),
+                                              lambda: png(finance_figure(scenario, baseline))),
+                            dependencies=[scenario, baseline])
+    rw.Image(value=image, format="png")

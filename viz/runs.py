@@ -19,8 +19,10 @@ they run at the same time, on two cores.
 
 ``ProcessRunner`` is the server's: one per server, shared by every browser session. The baseline
 of a footprint, seed and months is one run whichever sessions show it: read from the cache, or
-computed once in a worker process that runs to the last month in the background (whether or not
-anyone waits) and is then saved to the cache. A scenario's worker runs the months asked for and
+computed once in a worker process that runs to the last month in the background while any session
+shows it (whether or not anyone waits), and is then saved to the cache. When no session shows it
+any more (the user chose another footprint) it pauses after the month under way, leaving both
+cores to what is on the page, and goes on when a session shows it again. A scenario's worker runs the months asked for and
 ``lookahead`` more (one by default), so that the next "Step a month" finds its month ready or
 under way.
 """
@@ -76,10 +78,16 @@ class Run:
     def want(self, n: int) -> None:
         pass
 
-    def wait_for(self, n: int, timeout: float | None = None) -> bool:
+    def wait_for(self, n: int, timeout: float | None = None, ask: bool = True) -> bool:
         while self.months_done < min(n, self.months):
             self.step()
         return True
+
+    def hold(self) -> None:
+        """A session shows this run (a baseline computed in the background runs on meanwhile)."""
+
+    def release(self) -> None:
+        """A session that showed this run is gone."""
 
     def step(self) -> None:
         """Run the next month, then publish its view."""
@@ -128,7 +136,7 @@ def _serve(conn) -> None:
                 message = conn.recv()
                 if message[0] == "stop":
                     return
-                target = max(target, message[1])
+                target = message[1]  # lower to pause: no session wants more for now
             tables = recorder.step()
             done += 1
             conn.send(("month", done, tables))
@@ -182,9 +190,12 @@ class RemoteRun(Run):
     source = "worker process"
 
     def __init__(self, name: str, config: Config, seed: int, months: int, workers: Workers, lookahead: int = 0,
-                 on_complete=None):
+                 on_complete=None, background: bool = False):
+        """``background``: run to the last month while any session holds the run (``hold``),
+        paused after the month under way when none does."""
         super().__init__(name, config, seed, months)
-        self.lookahead, self._on_complete = lookahead, on_complete
+        self.lookahead, self._on_complete, self._background = lookahead, on_complete, background
+        self._holders = 0
         self._changed = threading.Condition()
         self._send_lock = threading.Lock()
         self._target = 0
@@ -227,20 +238,39 @@ class RemoteRun(Run):
                 self.error = why
             self._changed.notify_all()
 
+    def _send_target(self, n: int) -> None:
+        """Under ``_send_lock``."""
+        if n != self._target and self.error is None:
+            self._target = n
+            try:
+                self._conn.send(("target", n))
+            except OSError:
+                pass  # the receiver says why
+
     def want(self, n: int) -> None:
         n = min(n + self.lookahead, self.months)
         with self._send_lock:
-            if n > self._target and self.error is None:
-                self._target = n
-                try:
-                    self._conn.send(("target", n))
-                except OSError:
-                    pass  # the receiver says why
+            if n > self._target:
+                self._send_target(n)
 
-    def wait_for(self, n: int, timeout: float | None = None) -> bool:
-        """True once ``n`` months are done; False after ``timeout`` seconds. ``RunError`` if the
-        run stopped."""
+    def hold(self) -> None:
+        with self._send_lock:
+            self._holders += 1
+        if self._background:
+            self.want(self.months)
+
+    def release(self) -> None:
+        with self._send_lock:
+            self._holders -= 1
+            if self._holders <= 0 and self._background and not self.complete:
+                self._send_target(min(self._target, self.months_done + 1))  # pause after the month under way
+
+    def wait_for(self, n: int, timeout: float | None = None, ask: bool = True) -> bool:
+        """True once ``n`` months are done (asked for, unless not ``ask``); False after ``timeout``
+        seconds. ``RunError`` if the run stopped."""
         n = min(n, self.months)
+        if ask:
+            self.want(n)
         with self._changed:
             self._changed.wait_for(lambda: self.months_done >= n or self.error is not None, timeout)
             if self.months_done >= n:
@@ -304,8 +334,8 @@ class ProcessRunner:
             if tables is not None:
                 run = CachedRun("baseline", config, seed, months, tables)
             else:
-                run = RemoteRun("baseline", config, seed, months, self.workers, on_complete=self._save)
-                run.want(months)
+                run = RemoteRun("baseline", config, seed, months, self.workers, on_complete=self._save,
+                                background=True)
                 if self.cache is not None and self.cache.why_not:
                     run.note = f"the cached entry could not be used ({self.cache.why_not})"
             run.key = key

@@ -75,6 +75,8 @@ class Session:
         else:
             self.baseline = self.runner.baseline(footprint.config, seed, months)
         self.baseline_key = key
+        self.baseline.hold()
+        self._closed = False
         if self.config.digest() == footprint.config.digest():
             self.scenario = self.baseline
         else:
@@ -107,9 +109,14 @@ class Session:
         return self.scenario.views[self.month], self.baseline.views[-1]
 
     def close(self) -> None:
-        """End the scenario's run (its worker process) unless it is the baseline."""
+        """End the scenario's run (its worker process) unless it is the baseline, and let go of
+        the baseline (computed in the background, it pauses when no session shows it)."""
+        if self._closed:
+            return
+        self._closed = True
         if self.scenario is not self.baseline:
             self.scenario.close()
+        self.baseline.release()
 
     def results_zip(self, months_done: int | None = None) -> bytes:
         """Monthly KPIs, KPIs by site, organisations, ledgers and decisions of both runs (CSV,

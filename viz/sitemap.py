@@ -31,6 +31,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from sim.config import Config
+from viz.charts import drawn
 from viz.controls import set_ae_open
 from viz.levers import Levers
 
@@ -145,7 +146,8 @@ def SiteToggle(site: str, is_open: bool, drawn_open: bool, left: float, top: flo
 @solara.component
 def SiteMap(config: Config, sites: pd.DataFrame, levers: solara.Reactive[Levers]):
     """The map of the run on the page, with a button on each type 1 A&E that opens or closes it."""
-    svg, where = solara.use_memo(lambda: map_svg(config, sites), dependencies=[id(config), id(sites)])
+    svg, where = solara.use_memo(lambda: drawn.get("map", (sites,), lambda: map_svg(config, sites)),
+                                 dependencies=[id(config), id(sites)])
     solara.Style(MAP_STYLE)
     ae_open = levers.value.ae_open
     with solara.Div(classes=["site-map"], style="position: relative; max-width: 560px"):

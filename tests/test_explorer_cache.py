@@ -239,3 +239,25 @@ def test_a_baseline_nobody_shows_pauses_and_goes_on_when_shown_again(footprint, 
     assert again.baseline is run
     assert run.wait_for(months, timeout=120, ask=False) and run.settled.wait(60)
     again.close()
+
+
+def test_icsim_explore_clear_cache(footprint, baseline, tmp_path, capsys):
+    from icsim.cli import main
+
+    BaselineCache(tmp_path).write(footprint.config, 3, MONTHS, baseline._views.tables)
+    (tmp_path / "notes.txt").write_text("mine")
+    assert main(["explore", "--cache", str(tmp_path), "--clear-cache"]) == 0
+    assert f"1 cached baseline file deleted from {tmp_path}" in capsys.readouterr().out
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_a_baseline_left_in_its_first_month_is_stopped_and_started_again_when_shown(footprint, tmp_path, workers):
+    runner = ProcessRunner(BaselineCache(tmp_path))
+    runner.workers = workers
+    first = Session(footprint, levers_of(footprint.config), 3, MONTHS, runner=runner)
+    run = first.baseline
+    first.close()  # at once: no month done yet
+    assert run.error == "it was closed"
+    again = Session(footprint, levers_of(footprint.config), 3, MONTHS, runner=runner)
+    assert again.baseline is not run and again.baseline.wait_for(MONTHS, timeout=120, ask=False)
+    again.close()

@@ -22,7 +22,8 @@ of a footprint, seed and months is one run whichever sessions show it: read from
 computed once in a worker process that runs to the last month in the background while any session
 shows it (whether or not anyone waits), and is then saved to the cache. When no session shows it
 any more (the user chose another footprint) it pauses after the month under way, leaving both
-cores to what is on the page, and goes on when a session shows it again. A scenario's worker runs the months asked for and
+cores to what is on the page, and goes on when a session shows it again (one still in its first
+month, the warm-up, is stopped instead, and started again when needed). A scenario's worker runs the months asked for and
 ``lookahead`` more (one by default), so that the next "Step a month" finds its month ready or
 under way.
 """
@@ -260,10 +261,16 @@ class RemoteRun(Run):
             self.want(self.months)
 
     def release(self) -> None:
+        """When no session holds a background run any more: stopped if it has no month yet (its
+        first month, with the warm-up, is the longest, and little is lost), else paused after the
+        month under way. Either way it no longer slows what is on the page."""
         with self._send_lock:
             self._holders -= 1
-            if self._holders <= 0 and self._background and not self.complete:
-                self._send_target(min(self._target, self.months_done + 1))  # pause after the month under way
+            idle = self._holders <= 0 and self._background and not self.complete
+            if idle and self.months_done > 0:
+                self._send_target(min(self._target, self.months_done + 1))
+        if idle and self.months_done == 0:
+            self.close()  # the runner starts it again when a session shows it
 
     def wait_for(self, n: int, timeout: float | None = None, ask: bool = True) -> bool:
         """True once ``n`` months are done (asked for, unless not ``ask``); False after ``timeout``

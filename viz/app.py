@@ -20,7 +20,8 @@ another process, in the background, for every session that shows the same footpr
 months. So the first screen shows a cached baseline's months at once, and a month of a scenario
 costs the scenario's month only (with the baseline beside it running at the same time when it is
 not cached yet). A task (``follow``) redraws the page as a baseline computed in the background
-reaches each month.
+reaches each month; a thread (``predraw``) draws the next month's pictures as soon as the
+scenario's worker has run it ahead, so that "Step a month" finds them drawn.
 
 State is per browser session (Solara scopes module-level reactive variables to each user).
 """
@@ -36,7 +37,7 @@ import solara.lab
 
 from sim.config import ConfigError
 from viz import messages
-from viz.charts import FinanceCharts, KpiCharts
+from viz.charts import FinanceCharts, KpiCharts, finance_png, kpi_png
 from viz.controls import LeverPanel
 from viz.download import ResultsDownload
 from viz.footprints import footprints
@@ -44,7 +45,7 @@ from viz.levers import changed, levers_of
 from viz.presets import AS_CONFIGURED, presets
 from viz.runs import RunError, shared_runner
 from viz.session import RunView, Session
-from viz.sitemap import SiteMap
+from viz.sitemap import SiteMap, site_map
 from viz.tables import TABLE_STYLE, DecisionLog, KpiTable, SiteTable
 
 CONFIG_ENV = "ICSIM_EXPLORE_CONFIG"
@@ -103,6 +104,7 @@ def restart() -> bool:
     problems.set([])
     session.set(new)
     publish(new)
+    threading.Thread(target=predraw, args=(new, 1), daemon=True).start()
     if old is not None:
         old.close()  # its scenario's worker ends (unless it is the baseline), and its hold on the baseline
     follow(new)
@@ -140,6 +142,25 @@ def advance(s: Session, n: int) -> None:
             return  # the session was replaced meanwhile
         if advance.is_current():
             publish(s)
+            threading.Thread(target=predraw, args=(s, s.month + 1), daemon=True).start()
+
+
+def predraw(s: Session, n: int) -> None:
+    """Draw month ``n``'s pictures as soon as the scenario's worker has run it ahead, while the
+    user looks at the page: "Step a month" then finds them drawn. Only beside a baseline that is
+    complete (the one that will be drawn beside it)."""
+    try:
+        if n > s.months or not s.baseline.complete or not s.scenario.wait_for(n, timeout=600, ask=False):
+            return
+    except RunError:
+        return
+    if s.closed:
+        return
+    scenario, baseline = s.scenario.views[n], s.baseline.views[-1]
+    kpi_png(scenario, baseline)
+    if s.footprint.has_organisations:
+        finance_png(scenario, baseline)
+    site_map(s.config, scenario.sites)
 
 
 def start():

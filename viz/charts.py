@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import threading
 from collections import OrderedDict
+from concurrent.futures import Future
 
 import pandas as pd
 import solara
@@ -121,8 +122,9 @@ def finance_figure(scenario: RunView, baseline: RunView) -> Figure:
 
 
 class Drawn:
-    """Pictures already drawn, the latest ``size``, by the identity of what they were drawn from
-    (kept with them, so that an identity is not reused while its picture is here)."""
+    """Pictures already drawn (or being drawn), the latest ``size``, by the identity of what they
+    were drawn from (kept with them, so that an identity is not reused while its picture is
+    here). A picture asked for while another thread draws it is waited for, not drawn twice."""
 
     def __init__(self, size: int = 48):
         self.size, self._items, self._lock = size, OrderedDict(), threading.Lock()
@@ -130,15 +132,22 @@ class Drawn:
     def get(self, kind: str, sources: tuple, draw):
         key = (kind, *map(id, sources))
         with self._lock:
-            if key in self._items:
+            mine = key not in self._items
+            if mine:
+                self._items[key] = (sources, Future())
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
+            else:
                 self._items.move_to_end(key)
-                return self._items[key][1]
-        picture = draw()
-        with self._lock:
-            self._items[key] = (sources, picture)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return picture
+            picture = self._items[key][1]
+        if mine:
+            try:
+                picture.set_result(draw())
+            except BaseException as exc:
+                picture.set_exception(exc)
+                with self._lock:
+                    self._items.pop(key, None)
+        return picture.result()
 
 
 drawn = Drawn()
@@ -150,16 +159,21 @@ def png(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
+def kpi_png(scenario: RunView, baseline: RunView) -> bytes:
+    return drawn.get("kpis", (scenario, baseline), lambda: png(kpi_figure(scenario, baseline)))
+
+
+def finance_png(scenario: RunView, baseline: RunView) -> bytes:
+    return drawn.get("money", (scenario, baseline), lambda: png(finance_figure(scenario, baseline)))
+
+
 @solara.component
 def KpiCharts(scenario: RunView, baseline: RunView):
-    image = solara.use_memo(lambda: drawn.get("kpis", (scenario, baseline), lambda: png(kpi_figure(scenario, baseline))),
-                            dependencies=[scenario, baseline])
+    image = solara.use_memo(lambda: kpi_png(scenario, baseline), dependencies=[scenario, baseline])
     rw.Image(value=image, format="png")
 
 
 @solara.component
 def FinanceCharts(scenario: RunView, baseline: RunView):
-    image = solara.use_memo(lambda: drawn.get("money", (scenario, baseline),
-                                              lambda: png(finance_figure(scenario, baseline))),
-                            dependencies=[scenario, baseline])
+    image = solara.use_memo(lambda: finance_png(scenario, baseline), dependencies=[scenario, baseline])
     rw.Image(value=image, format="png")

@@ -76,11 +76,12 @@ class Session:
             self.baseline = self.runner.baseline(footprint.config, seed, months)
         self.baseline_key = key
         self.baseline.hold()
-        self._closed = False
+        self.closed = False
         if self.config.digest() == footprint.config.digest():
             self.scenario = self.baseline
         else:
             self.scenario = self.runner.scenario(self.config, seed, months)
+            self.scenario.want(0)  # a worker running ahead starts on the first month (the warm-up) now
         self.month = 0
 
     @property
@@ -111,9 +112,9 @@ class Session:
     def close(self) -> None:
         """End the scenario's run (its worker process) unless it is the baseline, and let go of
         the baseline (computed in the background, it pauses when no session shows it)."""
-        if self._closed:
+        if self.closed:
             return
-        self._closed = True
+        self.closed = True
         if self.scenario is not self.baseline:
             self.scenario.close()
         self.baseline.release()

@@ -297,14 +297,12 @@ class RemoteRun(Run):
 
 
 def _stop(process, conn) -> None:
-    try:
-        conn.send(("stop",))
-    except OSError:
-        pass
+    """End a worker at once (it may be in the middle of a month), without waiting for it: the
+    page goes on; a thread collects the process when it has ended."""
     conn.close()
-    process.join(0.5)
     if process.is_alive():
         process.terminate()
+    threading.Thread(target=process.join, args=(30,), daemon=True).start()
 
 
 # --- runners --------------------------------------------------------------------------------

@@ -53,7 +53,7 @@ FOOTPRINTS = {fp.label: fp for fp in footprints(os.environ.get(CONFIG_ENV, "conf
 FIRST = next(iter(FOOTPRINTS.values()))
 MONTHS = [1, 3, 6, 12, 24, 36]
 RUNNER = shared_runner()
-RUNNER.workers.warm()  # a worker process with its imports done, for the first scenario
+RUNNER.workers.warm()  # worker processes with their imports done, for the first baseline and scenario
 
 footprint_label = solara.reactive(FIRST.label)
 preset = solara.reactive(AS_CONFIGURED)

@@ -12,8 +12,8 @@ they run at the same time, on two cores.
 - ``RemoteRun``: the model stepped in a worker process. A model cannot be pickled mid-run, so the
   process builds and steps its own and sends back each month's tables (``viz.monthly``); a thread
   here turns them into views. Processes are started with ``spawn`` (``import mesa`` asks for it),
-  so the worker's code is this module's ``_serve``, which imports the model itself. A spare
-  process, its imports done, waits for the next run, so a new scenario starts without waiting
+  so the worker's code is this module's ``_serve``, which imports the model itself. Spare
+  processes, their imports done, wait for the next runs, so a new scenario starts without waiting
   for Python to import pandas, SimPy and Mesa.
 - ``CachedRun``: a baseline read from the cache, every month done.
 
@@ -152,11 +152,13 @@ def _serve(conn) -> None:
 
 
 class Workers:
-    """Worker processes, one spare kept started (its imports under way or done)."""
+    """Worker processes, ``spares`` of them kept started (their imports under way or done): two,
+    for a footprint's first screen, which needs one for its baseline and one for a scenario."""
 
-    def __init__(self):
+    def __init__(self, spares: int = 2):
         self._context = multiprocessing.get_context("spawn")
-        self._spare = None
+        self.spares = spares
+        self._spare: list = []
         self._lock = threading.Lock()
 
     def _start(self):
@@ -167,18 +169,19 @@ class Workers:
         return process, parent
 
     def warm(self) -> None:
-        """Start the spare now, if there is none."""
+        """Start spares now, up to ``spares``."""
         with self._lock:
-            if self._spare is None or not self._spare[0].is_alive():
-                self._spare = self._start()
+            self._spare = [w for w in self._spare if w[0].is_alive()]
+            while len(self._spare) < self.spares:
+                self._spare.append(self._start())
 
     def take(self):
-        """A started process and its end of the pipe. A new spare is started for the next run
+        """A started process and its end of the pipe. New spares are started for the next runs
         ``SPARE_AFTER`` seconds later, not to slow the page's redraw and the run's first month."""
         with self._lock:
-            spare, self._spare = self._spare, None
-            if spare is None or not spare[0].is_alive():
-                spare = self._start()
+            while self._spare and not self._spare[0][0].is_alive():
+                self._spare.pop(0)
+            spare = self._spare.pop(0) if self._spare else self._start()
         timer = threading.Timer(SPARE_AFTER, self.warm)
         timer.daemon = True
         timer.start()

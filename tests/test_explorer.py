@@ -413,11 +413,15 @@ def month_label(page) -> str:
 def kpi_row(page, label: str) -> list[str]:
     """The cells of a row of the KPI table: label, scenario, baseline, difference."""
     row = page.locator("#kpi-table tr", has=page.locator("td", has_text=label)).first
+    row.wait_for()  # the table may arrive a moment after the month's label
     return row.locator("td").all_inner_texts()
 
 
 def wait_for_month(page, n: int) -> None:
+    """Until the page shows month ``n``: its label, and (from month 1) its KPI table."""
     page.locator(".month-label").get_by_text(f"Month {n} of 12").wait_for()
+    if n:
+        page.locator("h4", has_text=f"Month {n} (").wait_for()
 
 
 def switch_ae(page, site: str, to: str) -> None:

@@ -41,7 +41,7 @@ from viz.cache import BaselineCache, entry_key
 from viz.monthly import Recorder, Views
 
 IDLE_SECONDS = 3600  # a worker waiting this long for a command (its page gone) ends
-SPARE_AFTER = 15  # seconds after a worker is taken, the next spare starts
+SPARE_AFTER = 5  # seconds between looks for a moment with no run computing, to make up the spares
 
 
 class RunError(RuntimeError):
@@ -153,13 +153,21 @@ def _serve(conn) -> None:
 
 class Workers:
     """Worker processes, ``spares`` of them kept started (their imports under way or done): two,
-    for a footprint's first screen, which needs one for its baseline and one for a scenario."""
+    for a footprint's first screen, which needs one for its baseline and one for a scenario.
+    Spares taken are replaced when no run is computing (``busy``), not to slow the runs under way
+    with Python's imports."""
 
-    def __init__(self, spares: int = 2):
+    def __init__(self, spares: int = 2, busy=None):
         self._context = multiprocessing.get_context("spawn")
         self.spares = spares
+        self.busy = busy or self.computing
         self._spare: list = []
         self._lock = threading.Lock()
+        self.runs: weakref.WeakSet = weakref.WeakSet()  # the runs its processes are making
+
+    def computing(self) -> bool:
+        """Whether any of its runs is computing a month."""
+        return any(run.computing for run in list(self.runs))
 
     def _start(self):
         parent, child = self._context.Pipe()
@@ -176,16 +184,24 @@ class Workers:
                 self._spare.append(self._start())
 
     def take(self):
-        """A started process and its end of the pipe. New spares are started for the next runs
-        ``SPARE_AFTER`` seconds later, not to slow the page's redraw and the run's first month."""
+        """A started process and its end of the pipe; the spares are made up later."""
         with self._lock:
             while self._spare and not self._spare[0][0].is_alive():
                 self._spare.pop(0)
             spare = self._spare.pop(0) if self._spare else self._start()
-        timer = threading.Timer(SPARE_AFTER, self.warm)
+        self._later()
+        return spare
+
+    def _later(self) -> None:
+        timer = threading.Timer(SPARE_AFTER, self._replenish)
         timer.daemon = True
         timer.start()
-        return spare
+
+    def _replenish(self) -> None:
+        if self.busy():
+            self._later()
+        else:
+            self.warm()
 
 
 class RemoteRun(Run):
@@ -203,6 +219,7 @@ class RemoteRun(Run):
         self._changed = threading.Condition()
         self._send_lock = threading.Lock()
         self._target = 0
+        workers.runs.add(self)
         self.settled = threading.Event()  # set when the run is over: done (and saved) or stopped
         self.process, self._conn = workers.take()
         self._conn.send(("run", config, seed, months))
@@ -241,6 +258,10 @@ class RemoteRun(Run):
             if self.error is None:
                 self.error = why
             self._changed.notify_all()
+
+    @property
+    def computing(self) -> bool:
+        return self.error is None and self.months_done < min(self._target, self.months)
 
     def _send_target(self, n: int) -> None:
         """Under ``_send_lock``."""

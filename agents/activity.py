@@ -24,6 +24,7 @@ class SiteActivity:
     elective_admissions: int = 0
     bed_days: float = 0.0  # occupied bed days (emergency and elective, incl. turnaround)
     mean_occupied_beds: float = 0.0
+    transfers_out: int = 0  # patients moved from this site's beds to another hospital's
 
 
 @dataclass
@@ -80,6 +81,7 @@ class ActivityMeter:
             a.excess_bed_days = float(np.clip(los_days[mine & ~elective] - tariff_days, 0, None).sum())
             a.bed_days = used[f"beds:{site}"] + used[f"elective_beds:{site}"]
             a.mean_occupied_beds = a.bed_days / days if days else 0.0
+            a.transfers_out = int(np.count_nonzero(admitted & (log.transfer_from[:n] == site)))
             out.sites[site] = a
         out.place_days = {k: v for k, v in used.items() if ":" not in k}
         out.capacity_days = {k: v for k, v in opened.items() if ":" not in k}

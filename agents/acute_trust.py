@@ -1,4 +1,5 @@
-"""An acute trust: one hospital site's beds and A&E, its staff, its money and its budget rules.
+"""An acute trust: the beds and A&Es of its hospital sites (one, or several under ``trusts:``), its
+staff, its money and its budget rules.
 
 Staff come in three groups (nurses, doctors, other), each with an establishment (funded posts per
 bed), staff in post, vacancies partly covered by agency staff at a premium, leavers every month
@@ -10,6 +11,10 @@ Under a forecast year-end deficit the trust applies its ``budget_rules`` in orde
 month the deficit persists: ``freeze_vacancies``, ``close_beds``, ``cut_posts`` (posts go after the
 notice period; redundancy is a one-off cost, funded centrally or not) and ``cost_improvement``
 (non-pay savings, bounded by what the evidence says is achievable).
+
+A trust of several sites is one organisation with one workforce and one budget: the beds its
+nurses can staff are shared between its sites in proportion to their planned general beds, and it
+pays for moving patients between hospitals (``network.transfer_cost``).
 """
 
 from __future__ import annotations
@@ -22,6 +27,9 @@ from agents.organisation import Organisation
 from sim.calendar import DAYS_PER_YEAR
 
 GROUPS = ("nurses", "doctors", "other_staff")
+# Staffing below this share of the reference counts as this share in the length of stay and harm
+# formulas (a ward with no nurses at all would otherwise have infinite harm and a zero division).
+STAFFING_FLOOR = 0.01
 
 
 @dataclass
@@ -40,15 +48,16 @@ class Staff:
 class AcuteTrust(Organisation):
     kind = "acute_trust"
 
-    def __init__(self, model, name: str, site: int, cfg):
+    def __init__(self, model, name: str, sites: list[int], cfg):
         super().__init__(model, name)
         self.cfg = cfg
-        self.site = site
-        self.ward = model.beds.wards[site]
-        self.ed = model.emergency_care.eds.get(site)
-        self.beds_planned = self.ward.beds.capacity  # general beds (ring-fenced elective beds aside)
+        self.sites = list(sites)
+        self.wards = [model.beds.wards[s] for s in self.sites]
+        self.eds = [model.emergency_care.eds[s] for s in self.sites if s in model.emergency_care.eds]
+        self.general_planned = [w.beds.capacity for w in self.wards]
+        self.beds_planned = sum(self.general_planned)  # general beds (ring-fenced elective beds aside)
         self.beds_target = self.beds_planned
-        total_beds = self.beds_planned + self.ward.elective_beds.capacity
+        total_beds = self.beds_planned + self.elective_capacity()
         self.staff: dict[str, Staff] = {}
         for group in GROUPS:
             g = getattr(cfg, group)
@@ -63,20 +72,51 @@ class AcuteTrust(Organisation):
         self.los_multiplier = 1.0
         self.last_occupied = self.beds_planned * cfg.planned_occupancy
 
+    # --- beds ----------------------------------------------------------------------------------
+
+    def beds_open(self) -> int:
+        """General beds open at the trust's sites (escalation beds aside)."""
+        return sum(w.base_beds for w in self.wards)
+
+    def elective_capacity(self) -> int:
+        return sum(w.elective_beds.capacity for w in self.wards)
+
+    def _share_beds(self, general: int) -> list[int]:
+        """``general`` beds shared between the sites in proportion to their planned general beds
+        (largest remainders; one site gets them all)."""
+        if len(self.wards) == 1:
+            return [general]
+        planned = np.asarray(self.general_planned, float)
+        exact = general * planned / planned.sum() if planned.sum() > 0 else np.full(len(planned), general / len(planned))
+        share = np.floor(exact).astype(int)
+        for k in np.argsort(-(exact - share), kind="stable")[: general - int(share.sum())]:
+            share[k] += 1
+        return share.tolist()
+
+    def _activity(self, activity):
+        """The month's activity of all the trust's sites together."""
+        if len(self.sites) == 1:
+            return activity.sites[self.sites[0]]
+        total = type(activity.sites[self.sites[0]])()
+        for s in self.sites:
+            for name, value in vars(activity.sites[s]).items():
+                setattr(total, name, getattr(total, name) + value)
+        return total
+
     # --- planning ------------------------------------------------------------------------------
 
     def annual_pay(self) -> tuple[float, float]:
         """(substantive pay, agency pay) a year at current staffing and prices."""
         pay = sum(s.in_post * s.cfg.salary for s in self.staff.values())
         agency = sum(s.agency * s.cfg.salary * (1 + s.cfg.agency_premium) for s in self.staff.values())
-        if self.ed is not None:
-            pay += self.ed.rostered * self.cfg.ed_clinician_cost
+        if self.eds:
+            pay += sum(ed.rostered for ed in self.eds) * self.cfg.ed_clinician_cost
         return pay * self.cost_factor, agency * self.cost_factor
 
     def planned_cost(self) -> float:
         """What the first year should cost at planned occupancy: the basis of the first contract."""
         pay, agency = self.annual_pay()
-        beds = self.beds_planned + self.ward.elective_beds.capacity
+        beds = self.beds_planned + self.elective_capacity()
         attendances = self.expected_ae_attendances()
         non_pay = (beds * self.cfg.planned_occupancy * DAYS_PER_YEAR * self.cfg.non_pay_per_bed_day
                    + attendances * self.cfg.non_pay_per_ae_attendance + beds * self.cfg.fixed_costs_per_bed)
@@ -86,10 +126,11 @@ class AcuteTrust(Organisation):
         """Planning figure: type 1 attendances a year from the localities this A&E serves."""
         cells = self.model.cells
         people = np.bincount(cells.locality, weights=cells.people, minlength=len(self.model.cfg.localities))
-        return self.model.router.catchment(self.site, people) * self.cfg.planned_type1_attendances_per_person
+        catchment = sum(self.model.router.catchment(s, people) for s in self.sites)
+        return catchment * self.cfg.planned_type1_attendances_per_person
 
     def tariff_income(self, activity, tariff, price_index: float) -> float:
-        a = activity.sites[self.site]
+        a = self._activity(activity)
         return price_index * (a.ae_attendances * tariff.ae_attendance
                               + a.non_elective_admissions * tariff.non_elective_episode
                               + a.excess_bed_days * tariff.excess_bed_day
@@ -191,32 +232,41 @@ class AcuteTrust(Organisation):
     def _set_capacity(self) -> None:
         """Open the beds the nurses available can staff, up to the target; a bed closes when its
         patient leaves. Staffing per occupied bed sets length of stay for new admissions."""
-        total_beds = self.beds_planned + self.ward.elective_beds.capacity
+        elective = self.elective_capacity()
+        total_beds = self.beds_planned + elective
         staffable = int(np.floor(total_beds * self.staff["nurses"].available() / self.nurses_at_start))
-        general = max(min(self.beds_target, staffable - self.ward.elective_beds.capacity), 0)
-        if general != self.ward.base_beds:
+        general = max(min(self.beds_target, staffable - elective), 0)
+        if general != self.beds_open():
             self.decide("set beds open", "nurses available and the bed target", beds_open=general,
-                        beds_before=self.ward.base_beds, nurses_available=self.staff["nurses"].available())
-            self.ward.resize(general)
-        ratio = self.staff["nurses"].available() / max(self.last_occupied, 1.0)
-        m = (ratio / self.cfg.nurses_per_occupied_bed_reference) ** (-self.cfg.los_elasticity)
+                        beds_before=self.beds_open(), nurses_available=self.staff["nurses"].available())
+            for ward, beds in zip(self.wards, self._share_beds(general)):
+                ward.resize(beds)
+        m = self._staffing() ** (-self.cfg.los_elasticity)
         self.los_multiplier = float(np.clip(m, *self.cfg.los_multiplier_bounds))
-        self.ward.los_multiplier = self.los_multiplier
+        for ward in self.wards:
+            ward.los_multiplier = self.los_multiplier
+
+    def _staffing(self, occupied: float | None = None) -> float:
+        """Nurses available per occupied bed (last month's, unless ``occupied`` is given), as a
+        share of the reference staffing, no lower than ``STAFFING_FLOOR``."""
+        occupied = self.last_occupied if occupied is None else occupied
+        ratio = self.staff["nurses"].available() / max(occupied, 1.0) / self.cfg.nurses_per_occupied_bed_reference
+        return max(ratio, STAFFING_FLOOR)
 
     def account(self, month: int, activity) -> None:
-        a = activity.sites[self.site]
+        a = self._activity(activity)
         self.last_occupied = a.mean_occupied_beds
         pay, agency = self.annual_pay()
         months = activity.days / DAYS_PER_YEAR * 12
         non_pay = ((a.bed_days * self.cfg.non_pay_per_bed_day + a.ae_attendances * self.cfg.non_pay_per_ae_attendance)
-                   + (self.ward.base_beds + self.ward.elective_beds.capacity)
+                   + (self.beds_open() + self.elective_capacity())
                    * self.cfg.fixed_costs_per_bed * months / 12) * self.cost_factor
+        if a.transfers_out:  # patient transport between hospitals
+            non_pay += a.transfers_out * self.model.cfg.network.transfer_cost * self.cost_factor
         self.ledger.book(month, "pay", pay * months / 12)
         self.ledger.book(month, "agency", agency * months / 12)
         self.ledger.book(month, "non_pay", non_pay)
-        ratio = self.staff["nurses"].available() / max(a.mean_occupied_beds, 1.0)
-        rate = self.cfg.harm_per_1000_bed_days * (ratio / self.cfg.nurses_per_occupied_bed_reference) ** (
-            -self.cfg.harm_elasticity)
+        rate = self.cfg.harm_per_1000_bed_days * self._staffing(a.mean_occupied_beds) ** (-self.cfg.harm_elasticity)
         self.harm_events += int(self.model.streams[f"harm.{self.name}"].poisson(rate * a.bed_days / 1000))
 
     # --- reporting -----------------------------------------------------------------------------

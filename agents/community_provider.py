@@ -35,7 +35,8 @@ class CommunityProvider(Organisation):
         hs = self.model
         self.new_month()
         funded = hs.organisations.icb.contracts[self.name]
-        scale = funded / self.annual_cost(self.planned)
+        planned_cost = self.annual_cost(self.planned)
+        scale = funded / planned_cost if planned_cost > 0 else 1.0  # no services planned: nothing to size
         if scale > 1 and not self.cfg.invest_surplus:
             scale = 1.0
         caps = hs.community.capacities()

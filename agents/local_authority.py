@@ -39,7 +39,8 @@ class LocalAuthority(Organisation):
         caps = hs.social_care.capacities()
         pooled = hs.cfg.organisations.icb.pooled_budget
         for service, cap in caps.items():
-            affordable = weekly * self.mix[service] / total_mix / (self.prices[service] * self.cost_index)
+            share = self.mix[service] / total_mix if total_mix > 0 else 0.0  # no planned places: none bought
+            affordable = weekly * share / (self.prices[service] * self.cost_index)
             new = int(affordable + self.self_funded[service])
             reason = "places the budget affords"
             if pooled and cap.count + cap.queue_length > new:

@@ -31,7 +31,7 @@ def collector() -> mesa.DataCollector:
             "forecast_year_end": lambda a: a.ledger.forecast_year_end(a.months_this_year() + [month(a)]),
             "staff_in_post": _maybe("staff_in_post"),
             "agency_fte": _maybe("agency_fte"),
-            "beds_open": lambda a: a.ward.base_beds if hasattr(a, "ward") else math.nan,
+            "beds_open": lambda a: a.beds_open() if hasattr(a, "beds_open") else math.nan,
             "los_multiplier": _maybe("los_multiplier"),
             "harm_events": _maybe("harm_events"),
             "gp_fte": _maybe("gp_fte"),
@@ -95,7 +95,7 @@ def finance_kpis(hs) -> dict[str, float]:
         "council_surplus": surplus([orgs.council]),
         "system_surplus": surplus([*orgs.nhs_organisations, orgs.council]),
         "trust_staff_in_post": sum(t.staff_in_post() for t in orgs.trusts),
-        "beds_open": sum(t.ward.base_beds + t.ward.elective_beds.capacity for t in orgs.trusts),
+        "beds_open": sum(t.beds_open() + t.elective_capacity() for t in orgs.trusts),
         "harm_events": sum(t.harm_events for t in orgs.trusts) / years,
         "redundancy_costs": sum(t.ledger.amount(m, "one_off") for t in orgs.trusts for m in months) / years,
     }

@@ -31,7 +31,8 @@ class Organisations:
         model.organisations = self  # the organisations read each other through the model while they are built
         self.regulator = Regulator(model, "nhs_england", cfg.regulator)
         self.icb = ICB(model, "icb", cfg.icb)
-        self.trusts = [AcuteTrust(model, f"{model.site_names[s]}_trust", s, cfg.acute_trust) for s in model.beds.wards]
+        self.trusts = [AcuteTrust(model, name, sites, cfg.acute_trust)
+                       for name, sites in model.cfg.trust_sites().items()]
         self.practices = [GeneralPractice(model, f"{name}_practices", i, cfg.general_practice)
                           for i, name in enumerate(model.cfg.localities)]
         self.community_provider = CommunityProvider(model, "community_provider", cfg.community_provider)

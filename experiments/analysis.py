@@ -46,7 +46,10 @@ def welch_interval(a, b) -> tuple[float, float]:
 
 
 def summarise(results: pd.DataFrame, baseline: str, kpis: list[str] | None = None) -> pd.DataFrame:
-    """One row per scenario x KPI: mean and CI, and the paired difference from the baseline."""
+    """One row per scenario x KPI: mean and CI, and the paired difference from the baseline (of
+    the footprint's KPIs, scope ``ics``, when the results have scopes)."""
+    if "scope" in results.columns:
+        results = results[results.scope == "ics"]
     wide = results.pivot_table(index=["scenario", "replication"], columns="kpi", values="value", dropna=False)
     base = wide.loc[baseline]
     kpis = kpis or list(wide.columns)
@@ -63,14 +66,3 @@ def summarise(results: pd.DataFrame, baseline: str, kpis: list[str] | None = Non
                          "diff": d, "diff_low": d_low, "diff_high": d_high,
                          "unpaired_low": u_low, "unpaired_high": u_high})
     return pd.DataFrame(rows)
-
-
-def significant(row) -> str:
-    """'higher', 'lower' or 'no clear difference' from the paired interval."""
-    if np.isnan(row["diff_low"]):
-        return "no clear difference" if row["diff"] == 0 else "unknown"
-    if row["diff_low"] > 0:
-        return "higher"
-    if row["diff_high"] < 0:
-        return "lower"
-    return "no clear difference"

@@ -13,6 +13,8 @@ import os
 
 from distributed import Client
 
+from experiments.interrupts import ctrl_c_held
+
 
 def connect(scheduler: str | None = None, workers: int | None = None, timeout: str = "20s"):
     """A ``distributed.Client``: to ``scheduler`` if given, else to a new local cluster of
@@ -21,5 +23,17 @@ def connect(scheduler: str | None = None, workers: int | None = None, timeout: s
     if scheduler:
         return Client(scheduler, timeout=timeout)
     n = workers or os.cpu_count() or 1
-    return Client(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0",
-                  silence_logs=logging.ERROR)
+    client = None
+    try:
+        with ctrl_c_held():  # a Ctrl-C while the cluster starts arrives once it has started, to close it
+            # the workers leave Ctrl-C to icsim (experiments.interrupts); their logs are quiet, since
+            # a run's failure is reported with the run, and closing the cluster makes them complain
+            client = Client(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                            dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL,
+                            preload=["experiments.interrupts"])
+    except KeyboardInterrupt:
+        if client is not None:
+            client.close()
+            client.cluster.close()
+        raise
+    return client

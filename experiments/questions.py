@@ -2,7 +2,7 @@
 
 A question asks whether one KPI is worse, better or the same in a scenario than in its reference
 (usually the experiment's baseline), judged against a minimal important difference (MID). What
-is worse and how big a difference matters come from the KPI catalogue (``experiments/kpis.yaml``,
+is worse and how big a difference matters come from the KPI catalogue (``experiments/catalogue/kpis.yaml``,
 with margins in ``sim/reference/england.yaml``), or from the question itself, which must then say
 why. A question may also say what the claim under test expects (``expect``); the claim's overall
 verdict is made from those answers alone, and names the ones that decided it.
@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from experiments.verdicts import Answer, Question
 from sim.calibration import reference
 
-CATALOGUE = Path(__file__).resolve().parent / "kpis.yaml"
+CATALOGUE = Path(__file__).resolve().parent / "catalogue" / "kpis.yaml"
 Expectation = Literal["worse", "better", "equivalent", "no_worse", "no_better"]
 
 # For each expectation: the answers that support it and the answers that contradict it (any other
@@ -180,7 +180,8 @@ def expand(specs: list[QuestionSpec], scenarios: list[str], baseline: str, known
             for scenario in spec.scenarios:
                 if scenario == against:
                     raise ValueError(f"{where}.scenarios: {scenario!r} is its own reference")
-                out.append(Asked(id=f"{scenario}: {kpi}", ask=spec.ask, kpi=kpi, label=entry.label,
+                named = f"{scenario}: {kpi}" if against == baseline else f"{scenario} vs {against}: {kpi}"
+                out.append(Asked(id=named, ask=spec.ask, kpi=kpi, label=entry.label,
                                  scenario=scenario, against=against, worse=worse, margin_name=margin_name,
                                  margin=margin, expect=spec.expect))
     ids = [a.id for a in out]

@@ -1,67 +1,48 @@
-"""Run an experiment: every scenario x replication, with common random numbers, in parallel.
+"""One run of a config, as experiments and sweeps need it: its KPIs, place by place, and the
+warm-up it needed.
 
-Replication k of every scenario runs with seed ``seed + k``: the same patients arrive with the
-same needs in every scenario (``sim.needs``), so differences between scenarios are differences
-the scenarios make, not luck. Runs go to separate processes (``spawn``: Mesa sets it for the
-whole process, and it is what a laptop and a cluster node both support); the results do not
-depend on how many workers ran them.
+A run is a config (plain data, as it travels to a worker process or a cluster), a seed and a number
+of months. Replication k of every scenario of an experiment runs with seed ``seed + k``: the same
+patients arrive with the same needs in every scenario (``sim.needs``), so differences between
+scenarios are differences the scenarios make, not luck (common random numbers).
 """
 
 from __future__ import annotations
-
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor, as_completed
 
 import pandas as pd
 
 from agents import health_system
 from agents.reporting import finance_kpis
-from experiments.config import LoadedExperiment
+from sim.completeness import check_finished
 from sim.config import validate
-from sim.kpis import summary_kpis
+from sim.kpis import place_summaries, summary_kpis
+from sim.warmup import truncation_days
+
+COLUMNS = ["scope", "kpi", "value"]
+
+
+def _run(config_data: dict, seed: int, months: int):
+    hs = health_system(validate(config_data), seed=seed, months=months)
+    hs.run()
+    check_finished(hs)  # a run that stopped early is an error, never a result
+    return hs
 
 
 def run_kpis(config_data: dict, seed: int, months: int) -> dict[str, float]:
-    """Run a config (plain data) and return every KPI over the reported months (after the
-    warm-up), patient flows and money alike: what experiments and sweeps compare."""
-    hs = health_system(validate(config_data), seed=seed, months=months)
-    hs.run()
+    """Every KPI of a run over the reported months (after the warm-up), patient flows and money
+    alike, for the whole footprint: what sweeps compare."""
+    hs = _run(config_data, seed, months)
     return {**summary_kpis(hs).to_dict(), **finance_kpis(hs)}
 
 
-def run_one(config_data: dict, scenario: str, replication: int, seed: int, months: int) -> dict:
-    """One scenario, one replication: its KPIs."""
-    return {"scenario": scenario, "replication": replication, "seed": seed, **run_kpis(config_data, seed, months)}
-
-
-def tasks(exp: LoadedExperiment, replications: int | None = None) -> list[tuple]:
-    spec = exp.spec
-    n = spec.replications if replications is None else replications
-    return [(exp.scenario_data(name), name, k, spec.seed + k, spec.months)
-            for name in spec.scenarios for k in range(n)]
-
-
-def run_experiment(exp: LoadedExperiment, replications: int | None = None, workers: int | None = None,
-                   progress=None) -> pd.DataFrame:
-    """All runs, as a tidy table: scenario, replication, seed, kpi, value (sorted, so the table
-    is the same whatever order the runs finished in)."""
-    jobs = tasks(exp, replications)
-    rows = []
-    if workers == 1:
-        for job in jobs:
-            rows.append(run_one(*job))
-            if progress:
-                progress(len(rows), len(jobs))
-    else:
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = [pool.submit(run_one, *job) for job in jobs]
-            for future in as_completed(futures):
-                rows.append(future.result())
-                if progress:
-                    progress(len(rows), len(jobs))
-    order = {name: i for i, name in enumerate(exp.spec.scenarios)}
-    wide = pd.DataFrame(rows).sort_values(["scenario", "replication"],
-                                          key=lambda c: c.map(order) if c.name == "scenario" else c)
-    tidy = wide.melt(id_vars=["scenario", "replication", "seed"], var_name="kpi", value_name="value")
-    return tidy.reset_index(drop=True)
+def run_results(config_data: dict, seed: int, months: int) -> pd.DataFrame:
+    """What experiments compare, as a tidy table (scope, kpi, value): every KPI of the footprint
+    (scope ``ics``), of each site and locality (``site:NAME``, ``locality:NAME``), and the days of
+    warm-up MSER-5 finds each capacity needed (scope ``warmup``, from the run's own census)."""
+    hs = _run(config_data, seed, months)
+    rows = [("ics", k, float(v)) for k, v in {**summary_kpis(hs).to_dict(), **finance_kpis(hs)}.items()]
+    for scope, kpis in place_summaries(hs).items():
+        rows += [(scope, k, float(v)) for k, v in kpis.items()]
+    rows += [("warmup", series, float(days)) for series, days in truncation_days(hs.census.frame()).items()]
+    rows.append(("warmup", "configured", float(hs.cfg.run.warmup_days)))
+    return pd.DataFrame(rows, columns=COLUMNS)

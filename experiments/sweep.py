@@ -11,50 +11,57 @@ depends on which.
 - A worker that dies loses nothing: the scheduler gives its runs to other workers (a run that
   kills its worker again and again, say by running out of memory, is recorded as failed).
 - Each task is named by its run key, so the scheduler never runs the same run twice at once.
+- Every execution of a run is counted where it happens: the worker reports it to the scheduler
+  (a Dask event), and the sweep appends each execution of this invocation to
+  ``OUT/executions.log``. A run executed twice (a lost worker's result computed again) shows
+  twice there, whatever the futures said.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import hashlib
 import json
-import os
-import socket
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
-from distributed import as_completed
 
 from experiments.config import known_kpis
 from experiments.design import plan
+from experiments.execution import (
+    ClusterLost,
+    Job,
+    execute,
+    executions,
+    new_invocation,
+    now,
+    report_execution,
+)
 from experiments.runner import run_kpis
 from experiments.sweep_config import LoadedSweep, point_config
 from experiments.sweep_store import RunStore
 from sim import __version__
 
 
-def run_task(base_data: dict, point: dict, seed: int, months: int) -> dict:
+def run_task(base_data: dict, point: dict, seed: int, months: int, key: str = "", invocation: str = "") -> dict:
     """On a worker: one run of the base config patched with a point's values, and every KPI
     (NaN where one does not apply, such as money in a footprint without organisations), so that
     a sweep that later keeps another KPI needs no rerun. A task carries only its point's values;
-    the base config goes to the cluster once."""
+    the base config goes to the cluster once. The execution is reported to the scheduler (see
+    the module's docstring) under the run's ``key`` and the sweep's ``invocation``."""
 
     started = time.perf_counter()
     values = run_kpis(point_config(base_data, point), seed, months)
-    return {"seconds": time.perf_counter() - started, "worker": f"{socket.gethostname()}:{os.getpid()}",
-            "icsim_version": __version__, "months": months, **{k: float(values.get(k, float("nan"))) for k in _all_kpis()}}
+    seconds = time.perf_counter() - started
+    worker = report_execution(key, invocation, seconds)  # the scheduler adds the worker's address
+    return {"seconds": seconds, "worker": worker, "icsim_version": __version__, "months": months,
+            **{k: float(values.get(k, float("nan"))) for k in _all_kpis()}}
 
 
 @functools.cache
 def _all_kpis() -> list[str]:
-
     return sorted(known_kpis())
-
-
-class ClusterLost(RuntimeError):
-    """Runs were cancelled by the cluster, not failed by the model: they stay to be run."""
 
 
 def _base(data: dict) -> dict:
@@ -79,6 +86,7 @@ class Outcome:
     failed_before: int  # recorded as failed before this invocation and not retried
     ran: int  # finished now
     failed: int  # failed now (including invalid points)
+    invocation: str = field(default_factory=new_invocation)  # names this invocation's executions
 
     @property
     def failed_total(self) -> int:
@@ -87,17 +95,6 @@ class Outcome:
     @property
     def remaining(self) -> int:
         return self.planned - self.skipped - self.failed_before - self.ran - self.failed
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-def _error_text(exc: BaseException) -> str:
-    text = f"{type(exc).__name__}: {exc}".strip()
-    if type(exc).__name__ == "KilledWorker":
-        text += " (the run's worker died each time it was tried: out of memory, or killed)"
-    return text
 
 
 def run_sweep(sweep: LoadedSweep, out, client, retry_failed: bool = False, progress=None) -> Outcome:
@@ -120,7 +117,7 @@ def run_sweep(sweep: LoadedSweep, out, client, retry_failed: bool = False, progr
     def record_failure(key: str, error: str) -> None:
         row = runs.loc[key]
         store.write_failure({"key": key, "point": int(row.point), "seed": int(row.seed), "error": error,
-                             "finished_at": _now()})
+                             "finished_at": now()})
         outcome.failed += 1
         if progress:
             progress(outcome)
@@ -137,33 +134,21 @@ def run_sweep(sweep: LoadedSweep, out, client, retry_failed: bool = False, progr
 
     names = list(spec.parameters)
     base = client.submit(_base, sweep.base_data, key=f"icsim-base-{_digest(sweep.base_data)}")
-    futures, lost = {}, []
-    for key in todo:
+    jobs = [Job(key, run_task, (base, {name: _plain(runs.loc[key][name]) for name in names}, int(runs.loc[key].seed),
+                                spec.months, key, outcome.invocation)) for key in todo]
+
+    def arrived(key: str, result: dict) -> None:
         row = runs.loc[key]
-        point = {name: _plain(row[name]) for name in names}
-        future = client.submit(run_task, base, point, int(row.seed), spec.months, key=f"icsim-run-{key}",
-                               retries=0)
-        futures[future] = key
+        store.write_run({"key": key, "point": int(row.point), "seed": int(row.seed),
+                         "config_digest": row.config_digest, "finished_at": now(), **result})
+        outcome.ran += 1
+        if progress:
+            progress(outcome)
+
     try:
-        for future in as_completed(list(futures), raise_errors=False):
-            key = futures.pop(future)
-            if future.status == "finished":
-                result = future.result()
-                row = runs.loc[key]
-                store.write_run({"key": key, "point": int(row.point), "seed": int(row.seed),
-                                 "config_digest": row.config_digest, "finished_at": _now(), **result})
-                outcome.ran += 1
-                if progress:
-                    progress(outcome)
-            elif future.status == "cancelled":  # not the run's fault: the cluster went away
-                lost.append(key)
-                continue
-            else:
-                record_failure(key, _error_text(future.exception()))
-            future.release()
-    except BaseException:
-        client.cancel(list(futures), force=True)
-        raise
+        lost = execute(client, jobs, arrived, record_failure)
+    finally:
+        store.log_executions(executions(client, outcome.invocation, outcome.ran))
     if lost:
         raise ClusterLost(f"the cluster dropped {len(lost)} runs before they finished (scheduler gone?); "
                           "finished runs are kept: run the same command again to finish")

@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from experiments.config import known_kpis
 from sim.config import ConfigError, deep_merge, load_raw, read_yaml, validate, validate_as
+from sim.config.schema import MAX_SEED, SafeName
 
 DESIGNS = ("grid", "latin_hypercube", "sobol", "morris")
 
@@ -43,10 +44,10 @@ DESIGNS = ("grid", "latin_hypercube", "sobol", "morris")
 class Parameter(BaseModel):
     """One config path to vary: a range (``low``, ``high``) or, for a grid, explicit ``values``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     low: float | None = None
     high: float | None = None
-    values: list[Any] | None = None
+    values: list[Any] | None = Field(None, max_length=10_000)
     levels: int | None = Field(None, ge=2, le=1000, description="grid points from low to high")
     integer: bool = Field(False, description="round sampled values to whole numbers (beds, places, vehicles)")
 
@@ -83,18 +84,18 @@ class Parameter(BaseModel):
 
 
 class Sweep(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    name: SafeName
     description: str = ""
-    base: str
+    base: str = Field(min_length=1)
     design: Literal["grid", "latin_hypercube", "sobol", "morris"] = "grid"
     samples: int | None = Field(None, ge=1, le=1_000_000)
     morris_levels: int = Field(4, ge=2, le=20, description="levels of the Morris grid (even numbers are usual)")
     replications: int = Field(1, ge=1, le=1000)
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, le=MAX_SEED - 1000)  # replication k runs with seed + k
     months: int = Field(12, ge=1, le=240)
-    kpis: list[str] = Field(min_length=1)
-    parameters: dict[str, Parameter] = Field(min_length=1)
+    kpis: list[str] = Field(min_length=1, max_length=200)
+    parameters: dict[str, Parameter] = Field(min_length=1, max_length=100)
 
     @model_validator(mode="after")
     def _design_needs(self):

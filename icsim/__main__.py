@@ -2,6 +2,6 @@
 
 import sys
 
-from icsim.cli import main
+from icsim.entry import run
 
-sys.exit(main())
+sys.exit(run())

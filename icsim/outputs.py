@@ -6,35 +6,33 @@ Tables (pandas DataFrames, one Parquet file each):
 - ``gp_appointments``: one row per request for a GP practice appointment;
 - ``census``: the midnight count of every capacity (beds, cubicles, places, vehicles);
 - ``kpis_monthly`` and ``kpis_by_site``: KPIs per month (long format: month, [site,] kpi, value);
-- ``summary``: each KPI over the whole reported period, beside its published reference range.
+- ``summary``: each KPI over the whole reported period, beside the published range the config's
+  ``calibration:`` gives it (if any).
 
-``write`` puts everything in a new directory beside the target and only then swaps it in, so a
-crash or a bad config never leaves a half-written directory or destroys an earlier run.
+``write`` puts everything in a temporary folder beside the target and only then puts it in place
+(``icsim.folders``), so a crash or a bad config never leaves a half-written folder, and an earlier
+run is replaced only when the user asked (``--force``), keeping any file they added.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
 import platform
-import shutil
 import sys
-import tempfile
 from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from agents.reporting import decision_table, finance_summary, ledger_table, organisation_table
+from icsim.folders import Staging
 from sim import __version__
-from sim.calibration import calibration_table
-from sim.config import AGE_BANDS, PATHWAYS
+from sim.calibration import footprint_targets
+from sim.config import AGE_BANDS, PATHWAYS, Config, dump_yaml
+from sim.config.outcomes import CONDITIONS
 from sim.journeys import End, Entry
 from sim.kpis import kpi_tables, mark_readmissions
 
-MANIFEST = "manifest.json"
 _PACKAGES = ("numpy", "scipy", "simpy", "mesa", "pandas", "pyarrow", "pydantic", "networkx")
 
 
@@ -49,8 +47,9 @@ def journeys_table(hs) -> pd.DataFrame:
     sites, localities = hs.site_names, list(hs.cfg.localities)
     j["entry"] = pd.Categorical([Entry(c).name.lower() for c in j.entry], categories=[e.name.lower() for e in Entry])
     j["end"] = pd.Categorical([End(c).name.lower() for c in j.end], categories=[e.name.lower() for e in End])
-    for col in ("ed_site", "ucc_site", "bed_site"):
+    for col in ("ed_site", "ucc_site", "bed_site", "transfer_from"):
         j[col] = _labels(j[col], sites)
+    j["condition"] = pd.Categorical.from_codes(j.condition.astype(int), categories=["none", *CONDITIONS])
     j["locality"] = _labels(j.locality, localities)
     j["age_band"] = _labels(j.age_band, list(AGE_BANDS))
     j["pathway"] = _labels(j.pathway, list(PATHWAYS))
@@ -65,8 +64,8 @@ def collect(hs) -> dict[str, pd.DataFrame]:
     appts["locality"] = _labels(appts.locality, list(hs.cfg.localities))
     appts["age_band"] = _labels(appts.age_band, list(AGE_BANDS))
     summary_table = summary.to_frame()
-    calib = calibration_table(summary)
-    summary_table = summary_table.join(calib.drop(columns="simulated"), how="left")
+    calib = footprint_targets(hs.cfg)[["reference", "low", "high", "source"]]
+    summary_table = summary_table.join(calib, how="left")
     organisations = {}
     if hs.organisations is not None:
         organisations = {"ledgers": ledger_table(hs), "decisions": decision_table(hs),
@@ -108,33 +107,10 @@ def manifest(hs, seconds: float, command: list[str] | None = None) -> dict:
     }
 
 
-def check_target(out: Path) -> None:
-    """Refuse a target that holds something other than an earlier icsim run."""
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MANIFEST).exists())):
-        raise FileExistsError(f"--out {out}: exists and is not an icsim results directory; choose another")
-
-
-def write(out: str | Path, tables: dict[str, pd.DataFrame], info: dict, config_data: dict) -> Path:
-    """Write tables, manifest and the validated config to ``out`` atomically."""
-    out = Path(out)
-    check_target(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        tmp.chmod(0o755)
-        for name, df in tables.items():
-            df.to_parquet(tmp / f"{name}.parquet", index=name in ("journeys", "gp_appointments"))
-        (tmp / "config.yaml").write_text(yaml.safe_dump(config_data, sort_keys=False))
-        (tmp / MANIFEST).write_text(json.dumps(info, indent=2, default=str))
-        if out.exists():
-            old = out.with_name(f".{out.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(out, old)
-            os.replace(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+def write(staging: Staging, tables: dict[str, pd.DataFrame], info: dict, cfg: Config) -> Path:
+    """Write the tables and ``cfg``, the config as run, into ``staging``'s folder, then put it in
+    place with ``info`` as its manifest (``icsim.folders``: whole or not at all)."""
+    for name, df in tables.items():
+        df.to_parquet(staging.path / f"{name}.parquet", index=name in ("journeys", "gp_appointments"))
+    (staging.path / "config.yaml").write_text(dump_yaml(cfg))
+    return staging.commit(info)

@@ -6,6 +6,10 @@ leaves the patient at home (see and treat), hands them to an urgent community re
 one has room, or conveys them to the nearest open type 1 A&E. There the crew waits with the patient
 until a cubicle is free: when A&E is full of patients waiting for beds, ambulances queue outside
 and are not free to answer the next call.
+
+Divert (``network.divert_handover_queue``, ``network.divert_occupancy``): an A&E with that many
+ambulances waiting to hand over, or whose hospital's beds are that full, is on divert; a crew then
+goes to the next nearest open A&E not on divert (every A&E on divert: the nearest).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from sim.process import launch
 
 if TYPE_CHECKING:
     from sim.community import CommunityServices
-    from sim.config.system import AmbulanceConfig
+    from sim.config.system import AmbulanceConfig, NetworkConfig
     from sim.emergency_department import EmergencyCare
     from sim.geography import Geography
     from sim.process import Environment
@@ -30,11 +34,15 @@ class AmbulanceService:
     """One ambulance service: its fleet, and the journey of every 999 call."""
 
     def __init__(self, env: Environment, cfg: AmbulanceConfig, log: JourneyLog, router: Router, geo: Geography,
-                 emergency_care: EmergencyCare, community: CommunityServices):
+                 emergency_care: EmergencyCare, community: CommunityServices, network: NetworkConfig | None = None):
         self.env, self.cfg, self.log, self.router, self.geo = env, cfg, log, router, geo
         self.emergency_care = emergency_care
         self.community = community
         self.fleet = Capacity(env, cfg.vehicles, priority=True)
+        self.queue_limit = None if network is None else network.divert_handover_queue
+        self.occupancy_limit = None if network is None else network.divert_occupancy
+        self.diverts = self.queue_limit is not None or self.occupancy_limit is not None
+        self.diverted = 0
 
     def receive_calls(self, times: list[float], needs: list[Need]) -> None:
         """Today's 999 calls: those resolved by telephone advice are closed (no vehicle); a
@@ -66,8 +74,14 @@ class AmbulanceService:
             log.finish(pid, End.SEE_AND_TREAT if n.outcome == SEE_AND_TREAT else End.URGENT_COMMUNITY_RESPONSE,
                        env.now)
             return
-        site = self.router.ed_site[n.locality]
+        # the crew's choice among the A&Es open when it leaves the scene, unless that one is on divert
+        leaves = env.now + n.d_on_scene
+        site = self.router.ed_site_at(n.locality, leaves, n.u_ed_choice, crew=True)
+        if self.diverts and self.on_divert(site):
+            site = self.divert(n, site, leaves)
         drive = self.geo.travel[n.locality][site] / speedup
+        if cfg.conveyance_from_scene:  # back across the locality from the scene, then on to A&E
+            drive += n.d_scene
         log.conveyance_minutes[pid] = drive
         yield env.timeout(n.d_on_scene + drive)  # treat, then convey
         care = self.emergency_care
@@ -76,11 +90,33 @@ class AmbulanceService:
         log.t_ed_arrival[pid] = env.now
         # the crew waits with the patient for a cubicle (the handover delay), or hands over into
         # corridor care when released to respond
+        ed.ambulance_queue(+1, env.now, self.queue_limit)
         has_cubicle = yield from care.find_cubicle(ed, n, cfg.handover_release_minutes)
+        ed.ambulance_queue(-1, env.now, self.queue_limit)
         yield env.timeout(n.d_handover)
         log.t_handover[pid] = env.now
         env.timeout(n.d_clear).callbacks.append(lambda _e: fleet.release())
         yield from care.attend(n, ed, has_cubicle=has_cubicle)
+
+    def on_divert(self, site: int) -> bool:
+        """Is this A&E on divert: too many ambulances waiting to hand over, or its beds too full?"""
+        ed = self.emergency_care.eds[site]
+        if self.queue_limit is not None and ed.ambulances_waiting >= self.queue_limit:
+            return True
+        if self.occupancy_limit is not None:
+            beds = self.emergency_care.beds.wards[self.router.bed_site[site]].beds
+            return beds.count >= self.occupancy_limit * beds.capacity
+        return False
+
+    def divert(self, n: Need, nearest: int, t: float) -> int:
+        """The next nearest A&E open at time ``t`` not on divert (the first choice if every one is)."""
+        for site in self.router.ed_order_at(n.locality, t):
+            if site != nearest and not self.on_divert(site):
+                self.diverted += 1
+                self.emergency_care.eds[nearest].diverted_away += 1
+                self.log.ambulance_diverted[n.pid] = True
+                return site
+        return nearest
 
     def census_rows(self, day: int) -> list[tuple]:
         f = self.fleet

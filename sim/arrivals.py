@@ -65,10 +65,10 @@ class Arrivals:
         streams = self.streams
         rng = streams["arrivals.ambulance"]
         t, cell = self.ambulance_calls.day(day, rng)
-        self.ambulance.receive_calls(t.tolist(), self.needs.make(rng, t, cell, Entry.AMBULANCE_CALL))
+        self.ambulance.receive_calls(*self.needs.arrivals(rng, t, cell, Entry.AMBULANCE_CALL))
         rng = streams["arrivals.self_presented"]
         t, cell = self.self_presentations.day(day, rng)
-        self.emergency_care.walk_ins(t.tolist(), self.needs.make(rng, t, cell, Entry.SELF_PRESENTED))
+        self.emergency_care.walk_ins(*self.needs.arrivals(rng, t, cell, Entry.SELF_PRESENTED))
         sent_to_ae, admitted, gave_up = self.primary_care.day(day, streams["gp"])
         self._from_gp(day, sent_to_ae, GP_REFERRAL_HOURS, "arrivals.gp_referred", Entry.GP_REFERRAL)
         self._from_gp(day, admitted, GP_DIRECT_ADMISSION_HOURS, "arrivals.gp_direct", Entry.GP_DIRECT_ADMISSION)

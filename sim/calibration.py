@@ -1,66 +1,149 @@
-"""Simulated KPIs against published figures for England (``sim/reference/england.yaml``).
+"""Simulated KPIs against the published figures a footprint carries (its config's ``calibration:``).
 
-Each calibrated KPI names the reference entry it is judged against. The reference gives a
-central value and a plausible range; a KPI "lands" when the simulated value is inside the range.
-Some KPIs are derived from two published figures (the share of beds occupied by patients with no
-criteria to reside is the sitrep count over the KH03 bed count); their derivation is stated here.
+A footprint's targets are config data (``sim.config.calibration``): by footprint, site, trust (a
+group of sites) and locality, each a published value, a plausible range, its source and its
+period, written out or taken from one of the project's reference files (``sim/reference/``). This
+module is the engine: it lists a config's targets (``targets``), measures one finished run over
+the calibration period at every scope a target names (``simulated``), and compares replications
+with the targets (``compare``).
+
+The rule, applied to every target alike: a target is **met when the mean of the simulated KPI
+over the replications lies inside the published range**. The 95% interval of that mean
+(Student's t over replications) is reported beside it, to show how much of a miss or a hit is
+simulation noise, but does not decide: the published range already carries the uncertainty of
+the published figure, and an interval that merely overlaps it would let a footprint pass on a
+single noisy replication. A target with ``required: false`` is reported and judged the same way,
+but does not decide whether the footprint passes.
 """
 
 from __future__ import annotations
 
-from functools import cache
-from importlib import resources
+import math
+from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
-import yaml
+from scipy import stats
 
-# kpi -> (section, entry) in the reference file
-REFERENCE_KPIS: dict[str, tuple[str, str]] = {
-    "gp_appointments_per_1000": ("activity_per_1000_per_year", "gp_practice_appointments"),
-    "ae_attendances_per_1000": ("activity_per_1000_per_year", "ae_attendances_all_types"),
-    "ae_type1_attendances_per_1000": ("activity_per_1000_per_year", "ae_attendances_type1"),
-    "emergency_admissions_per_1000": ("activity_per_1000_per_year", "emergency_admissions"),
-    "ambulance_incidents_per_1000": ("activity_per_1000_per_year", "ambulance_incidents"),
-    "ambulance_conveyed_share": ("shares", "ambulance_conveyed_to_ed"),
-    "ambulance_see_and_treat_share": ("shares", "ambulance_see_and_treat"),
-    "ae_type1_admitted_share": ("shares", "type1_attendances_admitted"),
-    "emergency_zero_day_share": ("shares", "emergency_admissions_zero_day"),
-    "readmission_30day_share": ("shares", "readmission_30day_emergency"),
-    "ae_4h_all_types": ("operations", "ae_4h_all_types"),
-    "ae_4h_type1": ("operations", "ae_4h_type1"),
-    "ae_12h_from_arrival_share": ("operations", "ae_12h_from_arrival_share"),
-    "bed_occupancy_midnight": ("operations", "ga_occupancy_midnight"),
-    "emergency_los_mean_days": ("operations", "emergency_los_mean_days"),
-    "ambulance_cat2_mean_minutes": ("operations", "ambulance_cat2_mean_minutes"),
-}
+from sim.calendar import MINUTES_PER_DAY
+from sim.config.calibration import period_months, reference_file
+from sim.config.system import Config
+from sim.kpis import group_kpis, locality_kpis, measure, tables_for_kpis
+
+COLUMNS = ["scope", "kpi", "reference", "low", "high", "source", "period", "estimate", "required", "note"]
 
 
-@cache
-def reference() -> dict:
-    """The published figures the project carries, with their sources."""
-    text = resources.files("sim").joinpath("reference/england.yaml").read_text()
-    return yaml.safe_load(text)
+def reference(name: str = "england") -> dict:
+    """The published figures of one reference file (``sim/reference/NAME.yaml``), with their sources."""
+    return reference_file(name)
 
 
-def targets() -> pd.DataFrame:
-    """One row per calibrated KPI: published value, plausible range and source."""
-    ref = reference()
+def targets(cfg: Config) -> pd.DataFrame:
+    """One row per target of the config: scope (``footprint``, ``site:NAME``, ``trust:NAME``,
+    ``locality:NAME``), KPI, published value (``reference``), range, source, period, how it was
+    estimated (if it was), and whether it is required. Empty when the config carries none."""
+    cal = cfg.calibration
     rows = []
-    for kpi, (section, entry) in REFERENCE_KPIS.items():
-        item = ref[section][entry]
-        low, high = item.get("range", [item["value"], item["value"]])
-        rows.append((kpi, float(item["value"]), float(low), float(high), f"{item['source']} ({item.get('year', '')})"))
-    ops = ref["operations"]
-    nctr, beds = ops["no_criteria_to_reside_per_day"], ops["ga_beds_england"]
-    rows.append(("delayed_discharge_share_of_beds", nctr["value"] / beds["value"], nctr["range"][0] / beds["value"],
-                 nctr["range"][1] / beds["value"],
-                 f"derived: {nctr['source']} count / {beds['source']} beds"))
-    return pd.DataFrame(rows, columns=["kpi", "reference", "low", "high", "source"]).set_index("kpi")
+    if cal is not None:
+        scoped = [("footprint", cal.footprint)]
+        scoped += [(f"site:{s}", t) for s, t in cal.sites.items()]
+        scoped += [(f"trust:{name}", g.targets) for name, g in cal.trusts.items()]
+        scoped += [(f"locality:{loc}", t) for loc, t in cal.localities.items()]
+        for scope, group in scoped:
+            for kpi, t in group.items():
+                rows.append((scope, kpi, t.value, t.range[0], t.range[1], t.source, t.period, t.estimate or "",
+                             t.required, t.note))
+    return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def calibration_table(summary: pd.Series) -> pd.DataFrame:
-    """Simulated against published, with whether each lands inside the published range."""
-    table = targets()
-    table.insert(0, "simulated", [float(summary.get(k, float("nan"))) for k in table.index])
+def footprint_targets(cfg: Config) -> pd.DataFrame:
+    """The footprint-wide targets, indexed by KPI (what a run's summary is shown beside)."""
+    t = targets(cfg)
+    return t[t.scope == "footprint"].drop(columns="scope").set_index("kpi")
+
+
+def period_labels(cfg: Config, month_labels: Sequence[str]) -> list[str]:
+    """The reported months (``YYYY-MM``) a config's calibration compares: those of
+    ``calibration.period``, or every reported month. ``ValueError`` when the run does not report
+    every month of the period."""
+    period = cfg.calibration.period if cfg.calibration is not None else None
+    if period is None:
+        return list(month_labels)
+    (y0, m0), (y1, m1) = period_months(period)
+    wanted, (y, m) = [], (y0, m0)
+    while (y, m) <= (y1, m1):
+        wanted.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    missing = [w for w in wanted if w not in month_labels]
+    if missing:
+        raise ValueError(f"calibration.period: {period} needs the months {missing[0]} to {missing[-1]}, which the run "
+                         f"({month_labels[0]} to {month_labels[-1]}) does not report")
+    return wanted
+
+
+def simulated(hs, labels: Sequence[str] | None = None) -> dict[str, dict[str, float]]:
+    """A finished run's KPIs over the reported months ``labels`` (default: the calibration period),
+    at every scope a target of its config names: ``footprint``, ``site:NAME``, ``trust:NAME``,
+    ``locality:NAME``. Over the whole reported run the footprint's are ``summary_kpis``."""
+    cfg, cal = hs.cfg, hs.calendar
+    labels = period_labels(cfg, cal.month_labels) if labels is None else list(labels)
+    months = [cal.month_labels.index(label) for label in labels]
+    end = hs.env.now
+    start = float(cal.month_starts[months[0]]) if months[0] > 0 else cal.warmup_minutes
+    stop = min(float(cal.month_starts[months[-1] + 1]), end, cal.end)
+    days = (stop - start) / MINUTES_PER_DAY
+    j, appts, census = tables_for_kpis(hs)
+    j, appts, census = j[j.month.isin(months)], appts[appts.month.isin(months)], census[census.month.isin(months)]
+    people = float(cfg.population)
+    out = {"footprint": measure(j, appts, census, people, days, end)}
+    site_index = {name: i for i, name in enumerate(hs.site_names)}
+    groups = {f"site:{s}": [s] for s in cfg.sites}
+    if cfg.calibration is not None:
+        groups.update({f"trust:{name}": g.sites for name, g in cfg.calibration.trusts.items()})
+    for scope, names in groups.items():
+        out[scope] = group_kpis(j, census, [site_index[n] for n in names], list(names), people, days, end)
+    residents = np.bincount(hs.cells.locality, weights=hs.cells.people, minlength=len(cfg.localities))
+    for i, name in enumerate(cfg.localities):
+        out[f"locality:{name}"] = locality_kpis(j[j.locality == i], float(residents[i]), days, end)
+    return out
+
+
+def _interval(values: np.ndarray) -> tuple[float, float, float]:
+    """Mean and 95% interval (Student's t) of replications; the interval is NaN for one."""
+    values = values[np.isfinite(values)]
+    if len(values) == 0:
+        return math.nan, math.nan, math.nan
+    mean = float(values.mean())
+    if len(values) < 2:
+        return mean, math.nan, math.nan
+    half = float(stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / math.sqrt(len(values)))
+    return mean, mean - half, mean + half
+
+
+def compare(table: pd.DataFrame, runs: Sequence[dict[str, dict[str, float]]]) -> pd.DataFrame:
+    """The targets ``table`` (``targets``) beside the replications ``runs`` (each ``simulated``):
+    the mean, its 95% interval, the replications, and whether each target is met (the mean lies
+    inside the published range)."""
+    out = table.copy()
+    means, lows, highs = [], [], []
+    for row in table.itertuples():
+        values = np.array([run.get(row.scope, {}).get(row.kpi, math.nan) for run in runs], dtype=float)
+        m, lo, hi = _interval(values)
+        means.append(m)
+        lows.append(lo)
+        highs.append(hi)
+    out.insert(2, "simulated", means)
+    out.insert(3, "ci_low", lows)
+    out.insert(4, "ci_high", highs)
+    out["replications"] = len(runs)
+    out["met"] = (out.simulated >= out.low) & (out.simulated <= out.high)
+    return out
+
+
+def calibration_table(summary: pd.Series, cfg: Config) -> pd.DataFrame:
+    """One run's footprint summary against the config's footprint targets, indexed by KPI (the
+    ``summary`` table of ``icsim run`` and the old single-run check)."""
+    table = footprint_targets(cfg)
+    table.insert(0, "simulated", [float(summary.get(k, math.nan)) for k in table.index])
     table["within_range"] = (table.simulated >= table.low) & (table.simulated <= table.high)
     return table

@@ -88,6 +88,25 @@ class Capacity:
         if self._waiting:
             self._serve()
 
+    def cancel(self, grant: simpy.Event) -> None:
+        """Withdraw a request still waiting (the patient found a unit elsewhere); a request
+        already granted gives its unit back instead."""
+        if grant.triggered:
+            self.release()
+            return
+        if self.priority:
+            for k, entry in enumerate(self._waiting):
+                if entry[2] is grant:
+                    self._waiting[k] = self._waiting[-1]
+                    self._waiting.pop()
+                    heapq.heapify(self._waiting)
+                    break
+            else:  # pragma: no cover - a request this pool never saw
+                raise ValueError("not a request waiting for this pool")
+        else:
+            self._waiting.remove(grant)
+        self._queue_t += self.env._now
+
     def set_capacity(self, capacity: int) -> None:
         """Resize. Shrinking never removes a current user; growing serves the queue at once."""
         if capacity < 0:

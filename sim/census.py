@@ -1,7 +1,8 @@
 """The midnight census: every capacity counted once a day, as the NHS counts beds (KH03).
 
 Each service gives its rows (``census_rows(day)``): day, service, site (or ``ics``), units in use,
-units open, patients queueing, and delayed discharges (acute beds only).
+units open, patients queueing, delayed discharges (acute beds only) and, for acute beds, the
+patients in hospital 21 days or more so far (a row without it counts 0).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import pandas as pd
 
 from sim.calendar import MINUTES_PER_DAY, Calendar
 
-COLUMNS = ["day", "service", "site", "occupied", "capacity", "queue", "delayed"]
+COLUMNS = ["day", "service", "site", "occupied", "capacity", "queue", "delayed", "long_stay"]
 
 
 class Counted(Protocol):
@@ -33,7 +34,8 @@ class Census:
             self.rows.extend(service.census_rows(day))
 
     def frame(self) -> pd.DataFrame:
-        df = pd.DataFrame(self.rows, columns=COLUMNS)
+        width = len(COLUMNS)
+        df = pd.DataFrame([r if len(r) == width else r + (0,) * (width - len(r)) for r in self.rows], columns=COLUMNS)
         df["date"] = [self.calendar.date(d) for d in df["day"]]
         df["month"] = self.calendar.month_index(df["day"].to_numpy() * MINUTES_PER_DAY)
         return df

@@ -17,14 +17,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+from sim.calendar import MINUTES_PER_DAY
 from sim.journeys import End, JourneyLog
 from sim.needs import Need
 
 if TYPE_CHECKING:
     from sim.beds import Ward
+    from sim.calendar import Calendar
     from sim.capacity import Capacity
     from sim.community import CommunityServices
     from sim.config.system import DischargeConfig
+    from sim.outcomes import Outcomes
     from sim.process import Environment
     from sim.social_care import SocialCare
 
@@ -42,11 +45,28 @@ class Discharge:
     """The way out of hospital, and whether the patient comes back within 30 days."""
 
     def __init__(self, env: Environment, cfg: DischargeConfig, log: JourneyLog, community: CommunityServices,
-                 social_care: SocialCare, returns: Returns):
+                 social_care: SocialCare, returns: Returns, outcomes: Outcomes | None = None,
+                 calendar: Calendar | None = None):
         self.env, self.cfg, self.log = env, cfg, log
         self.community = community
         self.social_care = social_care
         self.returns = returns
+        self.outcomes = outcomes
+        self.calendar = calendar
+        # fewer discharges at weekends: the chance, by weekday, that a ready patient goes that day
+        self.by_weekday = list(cfg.day_of_week_discharge)
+        self.weekly = calendar is not None and min(self.by_weekday) < 1.0
+
+    def slipped_days(self, n: Need) -> int:
+        """Days a ready patient's discharge slips: while the day's chance is below their uniform
+        (the same uniform every day, so a weekend's two days slip together), at most a week."""
+        if not self.weekly or n.zero_day:
+            return 0
+        day = int(self.env.now // MINUTES_PER_DAY)
+        for slip in range(7):
+            if n.u_discharge_day < self.by_weekday[self.calendar.weekday(day + slip)]:
+                return slip
+        return 7
 
     def next_service(self, n: Need) -> Capacity | None:
         """The capacity the patient's pathway needs, or None when they need none or get none."""
@@ -74,13 +94,37 @@ class Discharge:
                 wait = service.request()
                 if wait:
                     yield wait
-                env.timeout(n.d_after).callbacks.append(lambda _e: service.release())
             ward.delayed -= 1
+        slip = self.slipped_days(n)
+        if slip:  # ready, but not discharged today: in the bed, fit, until the day it happens
+            ward.delayed += 1
+            yield env.timeout(slip * MINUTES_PER_DAY)
+            ward.delayed -= 1
+        fate = None
+        if self.outcomes is not None:
+            nights = (env.now - log.t_fit[pid]) / MINUTES_PER_DAY
+            fate = self.outcomes.leaving_hospital(n, (nights, min(n.d_arrange / MINUTES_PER_DAY, nights)),
+                                                  transfers=int(log.transfer_kind[pid] > 0))
+        if service is not None:
+            held = n.d_after
+            if fate == "in_hospital":
+                held = 0.0
+            elif fate == "after":
+                held = min(held, log.t_death[pid] - env.now)
+            if held > 0:
+                env.timeout(held).callbacks.append(lambda _e: service.release())
+            else:
+                service.release()
+        del ward.occupants[pid]
         ward.vacate(n.d_turnaround)
         log.care_adequate[pid] = adequate
         log.t_discharge[pid] = env.now
+        if fate == "in_hospital":
+            log.finish(pid, End.DIED_IN_HOSPITAL, env.now)
+            return
         log.finish(pid, _ENDS[n.pathway], env.now)
-        self.consider_readmission(n, adequate)
+        if fate is None:
+            self.consider_readmission(n, adequate)
 
     def consider_readmission(self, n: Need, adequate: bool) -> None:
         """Book the patient's return to A&E within 30 days if their drawn risk says so."""

@@ -21,9 +21,37 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy import special
 
+# A duration is given in the unit its field names (minutes, hours, days): a million of any of
+# them is beyond anything a health system waits or stays (docs/parameters.md, "Bounds").
+MAX_DURATION = 1e6
+Duration = Annotated[float, Field(ge=0, le=MAX_DURATION)]
+PositiveDuration = Annotated[float, Field(gt=0, le=MAX_DURATION)]
+# Quantiles at which a distribution must give finite durations: the lowest and highest uniforms
+# numpy draws (0 and 1 - 2**-53) and the median.
+_PROBES = np.array([0.0, 0.5, 1.0 - 2.0**-53])
+
 
 class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """A distribution's parameters: finite numbers (``.inf`` and ``.nan`` refused) that give
+    finite, non-negative durations at every quantile a run can draw."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _finite_durations(self):
+        self._check()
+        with np.errstate(all="ignore"):
+            try:
+                values = np.append(np.asarray(self.ppf(_PROBES), dtype=float), self.mean())
+            except (ArithmeticError, ValueError):
+                values = np.array([np.nan])
+        if not (np.isfinite(values).all() and (values >= 0).all()):
+            raise ValueError("these parameters give durations that are not finite numbers "
+                             "(is the sd many orders of magnitude from the mean?)")
+        return self
+
+    def _check(self) -> None:
+        """Raise ``ValueError`` if the parameters do not fit together (before they are used)."""
 
     def sample(self, rng: np.random.Generator, size: int | None = None):
         """Draw ``size`` values (a float when size is None)."""
@@ -41,7 +69,7 @@ class Exponential(_Dist):
     """Memoryless durations: the M in M/M/c."""
 
     dist: Literal["exponential"]
-    mean_: float = Field(alias="mean", gt=0)
+    mean_: PositiveDuration = Field(alias="mean")
 
     def ppf(self, u):
         return -self.mean_ * np.log1p(-np.asarray(u, dtype=float))
@@ -54,8 +82,8 @@ class Lognormal(_Dist):
     """Right-skewed durations such as length of stay, given by their mean and standard deviation."""
 
     dist: Literal["lognormal"]
-    mean_: float = Field(alias="mean", gt=0)
-    sd: float = Field(gt=0)
+    mean_: PositiveDuration = Field(alias="mean")
+    sd: PositiveDuration
 
     @property
     def _mu_sigma(self) -> tuple[float, float]:
@@ -74,8 +102,8 @@ class Gamma(_Dist):
     """Gamma durations given by mean and standard deviation (shape = (mean/sd)^2)."""
 
     dist: Literal["gamma"]
-    mean_: float = Field(alias="mean", gt=0)
-    sd: float = Field(gt=0)
+    mean_: PositiveDuration = Field(alias="mean")
+    sd: PositiveDuration
 
     def ppf(self, u):
         shape = (self.mean_ / self.sd) ** 2
@@ -90,7 +118,7 @@ class Fixed(_Dist):
     """A deterministic duration (the D in M/D/1)."""
 
     dist: Literal["fixed"]
-    value: float = Field(ge=0)
+    value: Duration
 
     def ppf(self, u):
         u = np.asarray(u, dtype=float)
@@ -104,14 +132,12 @@ class Uniform(_Dist):
     """Equally likely durations between ``low`` and ``high``."""
 
     dist: Literal["uniform"]
-    low: float = Field(ge=0)
-    high: float = Field(ge=0)
+    low: Duration
+    high: Duration
 
-    @model_validator(mode="after")
-    def _ordered(self):
+    def _check(self) -> None:
         if self.high < self.low:
             raise ValueError("high must be >= low")
-        return self
 
     def ppf(self, u):
         return self.low + (self.high - self.low) * np.asarray(u, dtype=float)
@@ -124,17 +150,15 @@ class Empirical(_Dist):
     """A discrete distribution over observed values, optionally weighted."""
 
     dist: Literal["empirical"]
-    values: list[Annotated[float, Field(ge=0)]] = Field(min_length=1)
-    weights: list[Annotated[float, Field(ge=0)]] | None = None
+    values: list[Duration] = Field(min_length=1, max_length=100_000)
+    weights: list[Annotated[float, Field(ge=0, le=1e12)]] | None = Field(None, max_length=100_000)
 
-    @model_validator(mode="after")
-    def _weights_match(self):
+    def _check(self) -> None:
         if self.weights is not None:
             if len(self.weights) != len(self.values):
                 raise ValueError("weights must have one entry per value")
             if sum(self.weights) <= 0:
                 raise ValueError("weights must not all be zero")
-        return self
 
     def _sorted(self) -> tuple[np.ndarray, np.ndarray]:
         """Values in ascending order with their cumulative probabilities (the CDF's steps)."""

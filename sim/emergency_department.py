@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from sim.community import CommunityServices
     from sim.config.system import Config
     from sim.geography import Geography
+    from sim.outcomes import Outcomes
     from sim.process import Environment
     from sim.routing import Router
 
@@ -39,6 +40,22 @@ class EmergencyDepartment:
         self.rostered = clinicians
         self.clinicians = Capacity(env, clinicians, priority=True)
         self.cubicles = Capacity(env, cubicles, priority=True)
+        self.ambulances_waiting = 0  # crews waiting with their patient for a cubicle
+        self.diverted_away = 0  # ambulances sent past this A&E while on divert
+        self.divert_minutes = 0.0  # time with at least the divert number of ambulances waiting
+        self._divert_since: float | None = None
+
+    def ambulance_queue(self, change: int, now: float, limit: int | None) -> None:
+        """A crew starts (+1) or stops (-1) waiting to hand over; keeps the time spent at or above
+        the divert threshold ``limit``."""
+        self.ambulances_waiting += change
+        if limit is None:
+            return
+        if self.ambulances_waiting >= limit and self._divert_since is None:
+            self._divert_since = now
+        elif self.ambulances_waiting < limit and self._divert_since is not None:
+            self.divert_minutes += now - self._divert_since
+            self._divert_since = None
 
 
 class UrgentCareCentre:
@@ -56,10 +73,11 @@ class EmergencyCare:
     """Every A&E and urgent care centre of the system, and the journeys through them."""
 
     def __init__(self, env: Environment, config: Config, log: JourneyLog, router: Router, geo: Geography,
-                 community: CommunityServices, beds: AcuteBeds):
+                 community: CommunityServices, beds: AcuteBeds, outcomes: Outcomes | None = None):
         self.env, self.cfg, self.log, self.router, self.geo = env, config.ae, log, router, geo
         self.community = community
         self.beds = beds
+        self.outcomes = outcomes
         self.eds: dict[int, EmergencyDepartment] = {}
         self.uccs: dict[int, UrgentCareCentre] = {}
         for i, (name, site) in enumerate(config.sites.items()):
@@ -70,16 +88,19 @@ class EmergencyCare:
                 ucc = site.urgent_care_centre
                 self.uccs[i] = UrgentCareCentre(env, i, name, ucc.clinicians, ucc.open)
 
-    def open_sites(self, n_sites: int) -> tuple[np.ndarray, np.ndarray]:
-        """Open type 1 A&Es, and open A&Es or urgent care centres, as boolean arrays by site."""
+    def open_sites(self, n_sites: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Open type 1 A&Es, open A&Es or urgent care centres, and open urgent care centres, as
+        boolean arrays by site (an A&E with opening hours counts as open; see ``Router``)."""
         ed_open = np.zeros(n_sites, bool)
         minors_open = np.zeros(n_sites, bool)
+        ucc_open = np.zeros(n_sites, bool)
         for i, ed in self.eds.items():
             ed_open[i] = ed.is_open
             minors_open[i] |= ed.is_open
         for i, ucc in self.uccs.items():
             minors_open[i] |= ucc.is_open
-        return ed_open, minors_open
+            ucc_open[i] = ucc.is_open
+        return ed_open, minors_open, ucc_open
 
     def rota(self):
         """Clinicians on duty follow the hour-of-day rota (a leaving clinician finishes their patient)."""
@@ -105,12 +126,12 @@ class EmergencyCare:
         not a constrained resource here, so an A&E patient's journey starts when triage ends."""
         router = self.router
         if n.acuity > self.cfg.majors_acuity_max:
-            site = router.minors_site[n.locality]
+            site = router.minors_site_at(n.locality, at)
             ucc = self.uccs.get(site)
             if ucc is not None and ucc.is_open:
                 return self.attend_ucc(n, ucc, at), at
         else:
-            site = router.ed_site[n.locality]
+            site = router.ed_site_at(n.locality, at, n.u_ed_choice)
         return self.attend(n, self.eds[site], arrived=at), at + n.d_triage
 
     def attend_ucc(self, n: Need, ucc: UrgentCareCentre, arrived: float):
@@ -128,8 +149,10 @@ class EmergencyCare:
         if not n.ucc_transfer:
             log.t_ed_departure[pid] = env.now
             log.finish(pid, End.UCC_DISCHARGED, env.now)
+            if self.outcomes is not None:
+                self.outcomes.left_ae(n)
             return
-        site = self.router.ed_from_site[ucc.site]
+        site = self.router.ed_from_site_at(ucc.site, env.now)
         yield env.timeout(self.geo.site_travel[ucc.site][site] + n.d_triage)
         log.t_seen[pid] = log.t_decision[pid] = log.t_ed_departure[pid] = float("nan")
         yield from self.attend(n, self.eds[site], arrived=env.now - n.d_triage)
@@ -177,6 +200,8 @@ class EmergencyCare:
                 ed.cubicles.release()
             log.t_ed_departure[pid] = env.now
             log.finish(pid, End.ED_REFERRED_COMMUNITY if n.refer_community else End.ED_DISCHARGED, env.now)
+            if self.outcomes is not None:
+                self.outcomes.left_ae(n)
             return
 
         log.admitted[pid] = True
@@ -188,13 +213,11 @@ class EmergencyCare:
             return
 
         ward = self.beds.wards[self.router.bed_site[ed.site]]
-        wait = ward.beds.request()
-        if wait:
-            yield wait  # the trolley wait
+        ward, transit = yield from self.beds.find_bed(n, ward)  # the trolley wait
         if has_cubicle:
             ed.cubicles.release()
         log.t_ed_departure[pid] = env.now
-        yield from self.beds.emergency_stay(n, ward)
+        yield from self.beds.emergency_stay(n, ward, transit)
 
     def census_rows(self, day: int) -> list[tuple]:
         rows = []

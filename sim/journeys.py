@@ -46,6 +46,8 @@ class End(IntEnum):
     VIRTUAL_WARD_COMPLETED = 10
     VIRTUAL_WARD_DETERIORATED = 11
     ELECTIVE_CANCELLED = 12
+    DIED_IN_HOSPITAL = 13
+    DIED_ON_VIRTUAL_WARD = 14
 
 
 # column name -> (dtype, fill value for a new row)
@@ -80,6 +82,19 @@ COLUMNS: dict[str, tuple[str, float | int]] = {
     "previous": ("i4", -1),
     "end": ("i1", -1),
     "t_end": ("f8", np.nan),
+    # what happened to the patient (sim.outcomes): deaths within 30 days and harm in hospital
+    "condition": ("i1", 0),  # time-critical condition group: 0 none, then CONDITIONS in order
+    "death_risk": ("f4", np.nan),  # 30-day risk of death given what happened to them
+    "death_risk_no_delay": ("f4", np.nan),  # the same patient, same routes, no waiting
+    "died": ("?", False),  # died within 30 days (in hospital, on a virtual ward or after leaving)
+    "died_from_delay": ("?", False),  # died, and would not have without the waiting
+    "t_death": ("f8", np.nan),
+    "harm": ("?", False),  # a hospital-acquired harm during delayed nights or a move between hospitals
+    "harm_risk": ("f4", np.nan),
+    # hospitals as a network (sim.network)
+    "transfer_from": ("i2", -1),  # the site whose beds would have taken the patient, when moved elsewhere
+    "transfer_kind": ("i1", 0),  # 0 none, 1 to another site of the same trust, 2 overflow to another trust
+    "ambulance_diverted": ("?", False),  # the crew went past a nearer A&E on divert
 }
 
 

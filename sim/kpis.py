@@ -14,6 +14,11 @@ the summary can never disagree on a definition. Definitions:
   "no criteria to reside" sitrep), and the bed-days they used.
 - Readmissions: emergency readmissions within 30 days over emergency discharges (discharges in
   the last 30 days of the run are left out: their 30 days have not run their course).
+- Deaths (``sim.outcomes``): deaths within 30 days, counted once per journey whose outcome has
+  been decided (by the end of the run); per 1,000 type 1 attendances of triage categories 2-5 (as
+  ONS counts them), per 1,000 emergency admissions, in hospital; deaths attributable to delay
+  (counted: died, and would not have without the waiting; expected: the sum of the risks added by
+  waiting); hospital-acquired harm from delayed nights and moves between hospitals.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import pandas as pd
 
 from sim.calendar import DAYS_PER_YEAR, MINUTES_PER_DAY, MINUTES_PER_HOUR
 from sim.journeys import End, Entry
+from sim.kpi_names import SITE_KPI_PREFIXES
 from sim.primary_care import GpOutcome
 
 FOUR_HOURS = 4 * MINUTES_PER_HOUR
@@ -32,6 +38,7 @@ _NO_GP_REQUESTS = pd.DataFrame({"served_day": pd.Series(dtype="i4"), "request_da
                                 "outcome": pd.Series(dtype="i1")})
 TWELVE_HOURS = 12 * MINUTES_PER_HOUR
 _DISCHARGED = [End.DISCHARGED_P0, End.DISCHARGED_P1, End.DISCHARGED_P2, End.DISCHARGED_P3]
+_DIED_IN_CARE = [End.DIED_IN_HOSPITAL, End.DIED_ON_VIRTUAL_WARD]
 _EMERGENCY_ENTRIES = [e for e in Entry if e != Entry.ELECTIVE]
 
 
@@ -72,12 +79,16 @@ def measure(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: 
     GP requests made in it, ``census`` its midnight counts; ``days`` its length."""
     out: dict[str, float] = {}
     per_1000_year = 1000.0 / people * DAYS_PER_YEAR / days if people and days else float("nan")
+    per_day = 1.0 / days if days else float("nan")
 
     # --- A&E -----------------------------------------------------------------------------------
     at_ae = j[j.t_ed_arrival.notna()]
     in_ae, type1 = time_in_ae(j, end_time)
     out["ae_attendances_per_1000"] = len(at_ae) * per_1000_year
     out["ae_type1_attendances_per_1000"] = int(type1.sum()) * per_1000_year
+    out["ae_attendances_per_day"] = len(at_ae) * per_day
+    out["ae_type1_attendances_per_day"] = int(type1.sum()) * per_day
+    out["ae_ambulance_arrivals_per_day"] = int(at_ae.t_handover.notna().sum()) * per_day
     out["ae_4h_all_types"] = _share(in_ae <= FOUR_HOURS)
     out["ae_4h_type1"] = four_hour_type1(j, end_time)
     out["ae_12h_from_arrival_share"] = _share(in_ae[type1] > TWELVE_HOURS)
@@ -94,22 +105,33 @@ def measure(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: 
     # --- ambulance ------------------------------------------------------------------------------
     calls = j[j.entry == Entry.AMBULANCE_CALL]
     response = calls.t_response - calls.t_arrival
+    attended = calls[calls.end != End.HEAR_AND_TREAT]
     out["ambulance_incidents_per_1000"] = len(calls) * per_1000_year
+    out["ambulance_attended_per_1000"] = len(attended) * per_1000_year
     out["ambulance_cat1_mean_minutes"] = _mean(response[calls.category == 1])
     out["ambulance_cat2_mean_minutes"] = _mean(response[calls.category == 2])
+    # the pre-2017 standard: Category A (here categories 1 and 2) reached within 8 and 19 minutes
+    cat_a = response[(calls.category <= 2) & response.notna()]
+    out["ambulance_cat12_8min_share"] = _share(cat_a <= 8)
+    out["ambulance_cat12_19min_share"] = _share(cat_a <= 19)
     out["ambulance_conveyed_share"] = _share(calls.t_ed_arrival.notna())
+    out["ambulance_conveyed_share_of_attended"] = _share(attended.t_ed_arrival.notna())
     out["ambulance_see_and_treat_share"] = _share(calls.end == End.SEE_AND_TREAT)
     out["ambulance_hear_and_treat_share"] = _share(calls.end == End.HEAR_AND_TREAT)
     conveyed = calls[calls.t_ed_arrival.notna()]
     handover = conveyed.t_handover - conveyed.t_ed_arrival
     out["handover_mean_minutes"] = _mean(handover)
     out["conveyance_minutes_mean"] = _mean(conveyed.conveyance_minutes)
+    out["handover_over_30min_share"] = _share(handover.dropna() > 30)
     out["handover_over_60min_share"] = _share(handover.dropna() > 60)
     out["handover_hours_lost_per_1000"] = float(np.nansum(np.clip(handover - 15, 0, None))) / 60 * per_1000_year
+    out["ambulance_diversions"] = int(conveyed.ambulance_diverted.sum())
+    out["ambulance_diverted_share"] = _share(conveyed.ambulance_diverted)
 
     # --- acute beds -------------------------------------------------------------------------------
     emergency = j[j.admitted & j.entry.isin(_EMERGENCY_ENTRIES) & ~j.diverted]
     out["emergency_admissions_per_1000"] = len(emergency) * per_1000_year
+    out["emergency_admissions_per_day"] = len(emergency) * per_day
     stayed = emergency[emergency.t_discharge.notna() & emergency.t_bed.notna()]
     los_days = (stayed.t_discharge - stayed.t_bed) / MINUTES_PER_DAY
     out["emergency_zero_day_share"] = _share(los_days < 1)
@@ -117,9 +139,13 @@ def measure(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: 
     out["emergency_los_overnight_mean_days"] = _mean(los_days[los_days >= 1])
     delayed = stayed[stayed.pathway > 0]
     out["delayed_discharge_bed_days_per_1000"] = float(((delayed.t_discharge - delayed.t_fit) / MINUTES_PER_DAY).sum()) * per_1000_year
+    out["transfers_within_trust"] = int((j.transfer_kind == 1).sum())
+    out["transfers_overflow"] = int((j.transfer_kind == 2).sum())
     electives = j[j.entry == Entry.ELECTIVE]
     out["elective_admissions_per_1000"] = int(electives.admitted.sum()) * per_1000_year
     out["elective_cancelled_share"] = _share(electives.end == End.ELECTIVE_CANCELLED)
+    waiting = census[census.service == "elective_waiting_list"]
+    out["elective_waiting_list_mean"] = float(waiting.groupby("day").queue.sum().mean()) if len(waiting) else float("nan")
     beds = census[census.service == "acute_beds"]
     daily = beds.groupby("day")[["occupied", "capacity", "delayed"]].sum()
     occ = daily.occupied / daily.capacity.where(daily.capacity > 0)
@@ -128,6 +154,21 @@ def measure(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: 
     out["bed_days_over_95pct_share"] = _share(occ > 0.95)
     out["delayed_discharges_midnight"] = _mean(daily.delayed)
     out["delayed_discharge_share_of_beds"] = _mean(daily.delayed / daily.capacity.where(daily.capacity > 0))
+    # point prevalence at midnight of stays so far of 21 days or more, over occupied beds (not censored)
+    if "long_stay" in beds:
+        long_stay = beds.groupby("day")[["long_stay", "occupied"]].sum()
+        out["long_stay_21d_share_of_beds"] = _mean(long_stay.long_stay / long_stay.occupied.where(long_stay.occupied > 0))
+    else:
+        out["long_stay_21d_share_of_beds"] = float("nan")
+
+    # weekend discharges: discharges per weekend day over discharges per weekday (emergency stays)
+    gone = j[j.end.isin(_DISCHARGED) & (j.entry != Entry.ELECTIVE)]
+    out["weekend_discharge_ratio"] = float("nan")
+    if "discharge_weekday" in gone:  # added by journey_months
+        weekend = (gone.discharge_weekday >= 5).sum() / 2
+        weekday = ((gone.discharge_weekday >= 0) & (gone.discharge_weekday < 5)).sum() / 5
+        if weekday:
+            out["weekend_discharge_ratio"] = float(weekend / weekday)
 
     # --- readmissions and harm ------------------------------------------------------------------
     discharged = j[j.end.isin(_DISCHARGED + [End.VIRTUAL_WARD_COMPLETED]) & (j.entry != Entry.ELECTIVE)]
@@ -135,8 +176,12 @@ def measure(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: 
     followed_up = discharged[discharged.t_end <= end_time - 30 * MINUTES_PER_DAY]
     out["readmission_30day_share"] = _share(followed_up.readmitted)
     out["deteriorations_after_diversion"] = int((j.end == End.VIRTUAL_WARD_DETERIORATED).sum())
+    decisions = j[j.admitted & j.entry.isin(_EMERGENCY_ENTRIES)]
+    out["suitable_share_of_admissions"] = _share(decisions.suitable_ooh)
     out["diverted_to_virtual_ward"] = int(j.diverted.sum())
     out["discharged_without_needed_care"] = int((~discharged.care_adequate).sum())
+
+    out.update(death_kpis(j, at_ae[type1], emergency, per_1000_year))
 
     # --- GP ----------------------------------------------------------------------------------------
     served = appts[appts.served_day >= 0]
@@ -156,6 +201,31 @@ def measure(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: 
     return out
 
 
+def death_kpis(j: pd.DataFrame, type1: pd.DataFrame, admissions: pd.DataFrame, per_1000_year: float
+               ) -> dict[str, float]:
+    """Deaths and harm among journeys ``j``: ``type1`` are its type 1 attendances, ``admissions``
+    its emergency admissions (not diverted); only journeys whose outcome is decided count."""
+    decided = j.death_risk.notna()
+    attenders = type1[type1.death_risk.notna() & (type1.acuity >= 2)]  # ONS: non-immediate acuity
+    admitted = admissions[admissions.death_risk.notna()]
+    deaths = int(j.died.sum())
+    from_delay = int(j.died_from_delay.sum())
+    added = float((j.death_risk[decided] - j.death_risk_no_delay[decided]).sum())
+    return {
+        "deaths_30d_per_1000_attendances": 1000 * _share(attenders.died),
+        "deaths_30d_per_1000_admissions": 1000 * _share(admitted.died),
+        "in_hospital_deaths_per_1000_admissions": 1000 * _share(admitted.end == End.DIED_IN_HOSPITAL),
+        "in_hospital_deaths": int(j.end.isin(_DIED_IN_CARE).sum()),
+        "deaths": deaths,
+        "deaths_per_1000_population": deaths * per_1000_year,
+        "deaths_from_delay": from_delay,
+        "deaths_from_delay_expected": added,
+        "deaths_from_delay_per_1000_population": from_delay * per_1000_year,
+        "harm_events_in_hospital": int(j.harm.sum()),
+        "harm_events_in_hospital_expected": float(j.harm_risk.sum()),
+    }
+
+
 def mark_readmissions(j: pd.DataFrame) -> pd.DataFrame:
     """Add ``readmitted``: the journey was followed by an emergency readmission within 30 days."""
     prev = j.loc[j.entry == Entry.READMISSION, "previous"].to_numpy()
@@ -167,6 +237,9 @@ def journey_months(hs) -> pd.DataFrame:
     """The journeys so far, each with its reporting month (by when it began; -1 = warm-up)."""
     j = mark_readmissions(hs.log.frame())
     j["month"] = hs.calendar.month_index(j.t_arrival.to_numpy())
+    day = np.floor(j.t_discharge.to_numpy() / MINUTES_PER_DAY)
+    weekday = (hs.calendar.origin.weekday() + day) % 7
+    j["discharge_weekday"] = np.where(np.isnan(day), -1, weekday).astype(int)
     return j
 
 
@@ -194,10 +267,6 @@ def summary_kpis(hs) -> pd.Series:
     return _summary(hs, *tables_for_kpis(hs))
 
 
-# KPIs that make sense for one site: what happens in its A&E and its beds
-SITE_KPI_PREFIXES = ("ae_", "handover", "bed_", "delayed", "emergency_", "elective_", "trolley", "time_to_treatment")
-
-
 def month_kpis(hs, j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, m: int
                ) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
     """KPIs of reporting month ``m`` (as measured at the model's current time): the ICS's, and
@@ -216,17 +285,18 @@ def site_kpis(j: pd.DataFrame, census: pd.DataFrame, site: int, name: str, peopl
               end_time: float) -> dict[str, float]:
     """The KPIs that make sense for one site (``SITE_KPI_PREFIXES``), over the journeys that used
     its A&E, urgent care centre or beds and its own rows of the census."""
-    js = j[(j.ed_site == site) | (j.ucc_site == site) | (j.bed_site == site)]
+    return group_kpis(j, census, [site], [name], people, days, end_time)
+
+
+def group_kpis(j: pd.DataFrame, census: pd.DataFrame, sites: list[int], names: list[str], people: float,
+               days: float, end_time: float) -> dict[str, float]:
+    """The site KPIs (``SITE_KPI_PREFIXES``) of a group of sites taken together (a trust's), over the
+    journeys that used any of their A&Es, urgent care centres or beds and their rows of the census."""
+    js = j[j.ed_site.isin(sites) | j.ucc_site.isin(sites) | j.bed_site.isin(sites)]
     if len(js) == 0:
         return {}
-    kpis = measure(js, _NO_GP_REQUESTS, census[census.site == name], people, days, end_time)
-    return {k: v for k, v in kpis.items() if k.startswith(SITE_KPI_PREFIXES)}
-
-
-# What each locality's residents meet: how far and how long to reach care, and how soon help comes
-LOCALITY_KPIS = ("ambulance_response_mean_minutes", "ambulance_response_p90_minutes", "ambulance_cat2_mean_minutes",
-                 "ambulance_cat2_p90_minutes", "conveyance_minutes_mean", "ae_travel_minutes_mean", "ae_4h_type1",
-                 "ae_attendances_per_1000")
+    kpis = measure(js, _NO_GP_REQUESTS, census[census.site.isin(names)], people, days, end_time)
+    return {k: v for k, v in kpis.items() if k.startswith(SITE_KPI_PREFIXES) and "per_1000_population" not in k}
 
 
 def locality_kpis(j: pd.DataFrame, people: float, days: float, end_time: float) -> dict[str, float]:
@@ -236,15 +306,24 @@ def locality_kpis(j: pd.DataFrame, people: float, days: float, end_time: float) 
     response = (calls.t_response - calls.t_arrival).dropna()
     cat2 = response[calls.category == 2]
     at_ae = j[j.t_ed_arrival.notna()]
+    per_1000_year = 1000.0 / people * DAYS_PER_YEAR / days if people and days else math.nan
+    admissions = j[j.admitted & j.entry.isin(_EMERGENCY_ENTRIES) & ~j.diverted]
+    deaths = death_kpis(j, at_ae[at_ae.ed_site >= 0], admissions, per_1000_year)
     return {
         "ambulance_response_mean_minutes": _mean(response),
         "ambulance_response_p90_minutes": _quantile(response, 0.9),
         "ambulance_cat2_mean_minutes": _mean(cat2),
         "ambulance_cat2_p90_minutes": _quantile(cat2, 0.9),
         "conveyance_minutes_mean": _mean(calls.conveyance_minutes),
+        "ambulance_diverted_share": _share(calls.ambulance_diverted[calls.t_ed_arrival.notna()]),
         "ae_travel_minutes_mean": _mean(at_ae.travel_minutes),
         "ae_4h_type1": four_hour_type1(j, end_time),
         "ae_attendances_per_1000": len(at_ae) * 1000.0 / people * DAYS_PER_YEAR / days if people and days else math.nan,
+        "deaths_per_1000_population": deaths["deaths_per_1000_population"],
+        "deaths_from_delay_per_1000_population": deaths["deaths_from_delay_per_1000_population"],
+        **{k: deaths[k] for k in ("deaths_30d_per_1000_attendances", "deaths_30d_per_1000_admissions",
+                                  "in_hospital_deaths", "deaths_from_delay", "deaths_from_delay_expected",
+                                  "harm_events_in_hospital")},
     }
 
 

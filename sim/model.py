@@ -61,6 +61,7 @@ class HealthSystem(mesa.Model):
         self.primary_care, self.ambulance = services.primary_care, services.ambulance
         self.emergency_care, self.beds, self.discharge = services.emergency_care, services.beds, services.discharge
         self.community, self.social_care = services.community, services.social_care
+        self.outcomes = services.outcomes
         self.census = Census(services.counted(), self.calendar)
         self.env.process(self._days())
         self.env.process(self.emergency_care.rota())

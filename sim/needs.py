@@ -30,6 +30,7 @@ from typing import NamedTuple
 import numpy as np
 
 from sim.calendar import MINUTES_PER_DAY, MINUTES_PER_HOUR
+from sim.config.outcomes import CONDITIONS
 from sim.config.system import ACUITIES, PATHWAYS, Config
 from sim.journeys import Entry, JourneyLog
 from sim.population import Cells
@@ -39,6 +40,9 @@ HEAR_AND_TREAT, SEE_AND_TREAT, CONVEY = 0, 1, 2
 # Uniforms drawn per patient, block by block (never change a block; append a new one)
 UNIFORM_BLOCKS = (32, 8)
 CATEGORIES = np.asarray([1, 2, 3, 4])
+# The uniform that decides whether an arrival from a population cell is someone who has died
+# (``u_alive``): read before the journey is created, so the dead never get one.
+ALIVE_COLUMN = 36
 
 
 @dataclass(frozen=True)
@@ -68,9 +72,10 @@ class Batch:
     """A batch of arrivals being given their needs: the needs drawn so far are its attributes."""
 
     def __init__(self, maker: NeedMaker, ids: np.ndarray, t: np.ndarray, cell: np.ndarray, entry: Entry,
-                 forced_admit: bool, los_multiplier: float):
+                 forced_admit: bool, los_multiplier: float, previous: np.ndarray | None = None):
         self.maker, self.cfg, self.ids, self.t, self.cell = maker, maker.cfg, ids, t, cell
         self.entry, self.forced_admit, self.los_multiplier = entry, forced_admit, los_multiplier
+        self.previous = previous  # the journeys these are returns from (None: new arrivals)
 
 
 def _cdf(keys, shares: dict) -> np.ndarray:
@@ -142,12 +147,6 @@ def _acuity(b, u):
     return acuity
 
 
-@need("suitable", "latent flag: could safely have been cared for out of hospital", bool, column=3)
-def _suitable(b, u):
-    com = b.cfg.community
-    return u < np.where(b.frail, com.suitable_share_frail, com.suitable_share)
-
-
 @need("d_triage", "A&E triage (minutes)", column=4)
 def _d_triage(b, u):
     return b.cfg.ae.triage_minutes.ppf(u)
@@ -191,23 +190,6 @@ def _refer_community(b, u):
     return u < b.cfg.ae.community_referral_share
 
 
-@need("u_divert", "uniform compared with the diversion share when a decision to admit is made", column=9)
-def _u_divert(b, u):
-    return u
-
-
-@need("recognised_unsuitable", "an unsuitable patient whom the clinician would recognise as needing hospital if "
-                               "the diversion policy picked them (probability `community.assessment_accuracy`)",
-      bool, column=32)
-def _recognised_unsuitable(b, u):
-    return ~b.suitable & (u < b.cfg.community.assessment_accuracy)
-
-
-@need("deteriorates", "an unsuitable patient on a virtual ward will deteriorate", bool, column=10)
-def _deteriorates(b, u):
-    return ~b.suitable & (u < b.cfg.community.deterioration_probability_unsuitable)
-
-
 @need("d_deteriorate", "time from a virtual ward admission to deterioration (minutes, at least a day)", column=11)
 def _d_deteriorate(b, u):
     return np.maximum(b.cfg.community.deterioration_days.ppf(u), 1.0) * MINUTES_PER_DAY
@@ -219,10 +201,18 @@ def _zero_day(b, u):
 
 
 @need("d_los", "clinical length of stay (minutes): same-day hours, or overnight days x frailty and return "
-               "multipliers", column=13)
+               "multipliers (the top `long_stay_share` of the uniform from the long-stay distribution)", column=13)
 def _d_los(b, u):
     beds = b.cfg.beds
-    los_days = beds.emergency_los_days.ppf(u) * np.where(b.frail, beds.frail_los_multiplier, 1.0)
+    share = beds.long_stay_share
+    if share > 0:  # a mixture, by the inverse of its distribution function: one uniform, monotone
+        body = 1.0 - share
+        long = u >= body
+        days = np.where(long, beds.long_stay_days.ppf(np.clip((u - body) / share, 0.0, 1.0 - 1e-12)),
+                        beds.emergency_los_days.ppf(np.minimum(u / body, 1.0 - 1e-12)))
+    else:
+        days = beds.emergency_los_days.ppf(u)
+    los_days = days * np.where(b.frail, beds.frail_los_multiplier, 1.0)
     return np.where(b.zero_day, beds.zero_day_hours.ppf(u) * MINUTES_PER_HOUR,
                     los_days * b.los_multiplier * MINUTES_PER_DAY)
 
@@ -325,6 +315,71 @@ def _d_urc(b, u):
     return b.cfg.community.urgent_response_days.ppf(u) * MINUTES_PER_DAY
 
 
+@need("condition", "time-critical condition group of an emergency admission: 0 none, 1 STEMI, 2 stroke, 3 sepsis, "
+                   "4 major trauma, by triage category (never for GP direct admissions)", int, column=33)
+def _condition(b, u):
+    cdf = b.maker.condition_cdf
+    if cdf is None or b.entry == Entry.GP_DIRECT_ADMISSION:
+        return np.zeros(len(u), int)
+    below = (u[:, None] >= cdf[b.acuity - 1]).sum(axis=1)
+    return np.where(b.admit & (below < cdf.shape[1]), below + 1, 0)
+
+
+@need("suitable", "latent flag: could safely have been cared for out of hospital, by triage category, frailty and "
+                  "condition (never a time-critical one); a return keeps the flag of the journey it follows", bool,
+      column=3)
+def _suitable(b, u):
+    m = b.maker
+    with np.errstate(over="ignore", divide="ignore"):
+        p = 1.0 / (1.0 + np.exp(-(m.suitable_logit[b.acuity - 1] + b.frail * m.suitable_log_odds_frail)))
+    drawn = (u < p) & (b.condition == 0)
+    if b.previous is not None:
+        return b.maker.log.suitable_ooh[b.previous].astype(bool)  # a property of the person
+    return drawn
+
+
+@need("assessed_suitable", "the front-door assessment finds the patient suitable for a virtual ward: a suitable "
+                           "one with probability `selection_sensitivity`, an unsuitable one with 1 - "
+                           "`selection_specificity`", bool, column=32)
+def _assessed_suitable(b, u):
+    com = b.cfg.community
+    return np.where(b.suitable, u < com.selection_sensitivity, u < 1.0 - com.selection_specificity)
+
+
+@need("deteriorates", "an unsuitable patient on a virtual ward will deteriorate", bool, column=10)
+def _deteriorates(b, u):
+    return ~b.suitable & (u < b.cfg.community.deterioration_probability_unsuitable)
+
+
+@need("u_death", "uniform compared with the patient's 30-day risk of death (the same with and without delay)",
+      column=34)
+def _u_death(b, u):
+    return u
+
+
+@need("u_harm", "uniform compared with the patient's risk of a hospital-acquired harm", column=35)
+def _u_harm(b, u):
+    return u
+
+
+@need("u_alive", "uniform compared with the share of the cell's people who have died: an arrival below it is "
+                 "someone who died, and does not come", column=ALIVE_COLUMN)
+def _u_alive(b, u):
+    return u
+
+
+@need("u_discharge_day", "uniform compared with the day's chance of discharge (`day_of_week_discharge`): a "
+                         "discharge slips a day while it is above", column=37)
+def _u_discharge_day(b, u):
+    return u
+
+
+@need("u_ed_choice", "uniform by which the patient (or their ambulance crew) chooses among open type 1 A&Es "
+                     "when the footprint has a choice model (travel.ed_choice_decay_minutes)", column=38)
+def _u_ed_choice(b, u):
+    return u
+
+
 # --- the record and the maker --------------------------------------------------------------------
 
 Need = NamedTuple("Need", [(spec.name, spec.type) for spec in NEEDS])
@@ -370,18 +425,54 @@ class NeedMaker:
         self.log_odds_frail = np.log(max(ae.admit_odds_ratio_frail, 1e-12))
         self.pathway_cdf_not_frail = _cdf(PATHWAYS, dis.pathway_shares_not_frail)
         self.pathway_cdf_frail = _cdf(PATHWAYS, dis.pathway_shares_frail)
+        com = cfg.community
+        suitable = np.array([com.suitable_share_by_acuity[a] for a in ACUITIES])
+        with np.errstate(divide="ignore"):
+            self.suitable_logit = np.log(suitable) - np.log1p(-suitable) + np.log(max(com.suitable_odds_ratio, 1e-300))
+        self.suitable_log_odds_frail = np.log(max(com.suitable_odds_ratio_frail, 1e-300))
+        # cumulative shares of the condition groups among admissions, by triage category
+        conditions = cfg.outcomes.conditions
+        shares = np.array([[conditions[c].share_of_admitted[a] if c in conditions else 0.0 for c in CONDITIONS]
+                           for a in ACUITIES])
+        self.condition_cdf = np.cumsum(shares, axis=1) if shares.any() else None
+
+    def arrivals(self, rng: np.random.Generator, t: np.ndarray, cell: np.ndarray, entry: Entry
+                 ) -> tuple[list[float], list[Need]]:
+        """Arrivals from the population at times ``t``: those from people who have died
+        (``u_alive`` below the share of their cell who have) do not come. Returns the times and
+        needs of the rest; every arrival's uniforms are drawn, so the others' needs never change."""
+        keep = None
+        if self.cells.dead.any():
+            share_dead = self.cells.dead[cell] / np.maximum(self.cells.people[cell], 1.0)
+            keep = lambda uniforms: uniforms[:, ALIVE_COLUMN] >= share_dead  # noqa: E731
+        needs, kept = self._make(rng, t, cell, entry, None, False, 1.0, keep)
+        return (t if kept is None else t[kept]).tolist(), needs
 
     def make(self, rng: np.random.Generator, t: np.ndarray, cell: np.ndarray, entry: Entry,
              previous: np.ndarray | None = None, forced_admit: bool = False,
              los_multiplier: float = 1.0) -> list[Need]:
         """Create journeys arriving at times ``t`` from population ``cell``s; return their needs."""
+        return self._make(rng, t, cell, entry, previous, forced_admit, los_multiplier, None)[0]
+
+    def _make(self, rng, t, cell, entry, previous, forced_admit, los_multiplier, keep):
         n = len(t)
         if n == 0:
-            return []
+            return [], None
         uniforms = np.hstack([rng.random((n, width)) for width in UNIFORM_BLOCKS])
+        kept = None
+        if keep is not None:
+            kept = keep(uniforms)
+            if kept.all():
+                kept = None
+            else:
+                uniforms, t, cell = uniforms[kept], t[kept], cell[kept]
+                previous = None if previous is None else previous[kept]
+                n = len(t)
+                if n == 0:
+                    return [], kept
         log = self.log
         ids = log.new_block(n)
-        batch = Batch(self, ids, t, cell, entry, forced_admit, los_multiplier)
+        batch = Batch(self, ids, t, cell, entry, forced_admit, los_multiplier, previous)
         cols = []
         for name, column, draw in _DRAWS:
             values = draw(batch, None if column is None else uniforms[:, column])
@@ -396,6 +487,7 @@ class NeedMaker:
         log.suitable_ooh[sl] = batch.suitable
         log.t_arrival[sl] = t
         log.acuity[sl] = batch.acuity
+        log.condition[sl] = batch.condition
         if entry == Entry.AMBULANCE_CALL:
             log.category[sl] = batch.category
         if previous is not None:
@@ -403,7 +495,7 @@ class NeedMaker:
         rows = list(map(_need_from_row, zip(*(np.asarray(c).tolist() for c in cols))))
         if len(rows[0]) != len(Need._fields):  # pragma: no cover - a declaration without its field
             raise RuntimeError("a need was drawn without a field in the Need record")
-        return rows
+        return rows, kept
 
 
 if __name__ == "__main__":

@@ -24,12 +24,18 @@ def normalised(values: list[float]) -> np.ndarray:
 
 @dataclass
 class Cells:
-    """Every locality x age band x frailty combination with its number of people."""
+    """Every locality x age band x frailty combination with its number of people, and how many
+    of them have died during the run (``sim.outcomes``; arrivals from the cell are thinned by them)."""
 
     locality: np.ndarray
     age: np.ndarray
     frail: np.ndarray
     people: np.ndarray
+    dead: np.ndarray = None  # type: ignore[assignment]
+
+    def __post_init__(self):
+        if self.dead is None:
+            self.dead = np.zeros(len(self.people))
 
     @classmethod
     def from_config(cls, cfg: Config) -> Cells:

@@ -64,6 +64,7 @@ class PrimaryCare:
         horizon = calendar.days + 400
         self.working = np.array([calendar.weekday(d) in pc.working_days for d in range(horizon)])
         self.working_days_before = np.concatenate([[0], np.cumsum(self.working)])
+        self.deaths_rng: np.random.Generator | None = None  # set when deaths thin the population
 
     def slots(self, locality: int) -> float:
         """Appointments a working day in one locality."""
@@ -92,10 +93,15 @@ class PrimaryCare:
         pc, cells, log = self.cfg, self.cells, self.log
         counts = day_counts(self.stream, day, rng)
         cell = np.repeat(np.arange(len(counts)), counts)
+        u = rng.random((len(cell), 2))
+        if self.deaths_rng is not None:
+            # requests from people who have died do not come (drawn for every request, from a
+            # stream of its own, so that the rest are the same whoever died)
+            alive = self.deaths_rng.random(len(cell)) >= cells.dead[cell] / np.maximum(cells.people[cell], 1.0)
+            cell, u = cell[alive], u[alive]
         n = len(cell)
         ids = log.new_block(n)
         loc = cells.locality[cell]
-        u = rng.random((n, 2))
         log.locality[ids] = loc
         log.age_band[ids] = cells.age[cell]
         log.frail[ids] = cells.frail[cell]

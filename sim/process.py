@@ -28,7 +28,7 @@ class Environment(simpy.Environment):
 
     def timeout(self, delay: float = 0, value=None) -> simpy.Timeout:
         """A ``simpy.Timeout`` of ``delay``: what ``Timeout.__init__`` and ``schedule`` do, in one call."""
-        if delay < 0:
+        if not delay >= 0:  # also refuses NaN, which would corrupt the order of the event queue
             raise ValueError(f"Negative delay {delay}")
         event = simpy.Timeout.__new__(simpy.Timeout)
         event.env = self

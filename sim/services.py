@@ -23,6 +23,7 @@ from sim.emergency_department import EmergencyCare
 from sim.geography import Geography
 from sim.journeys import JourneyLog
 from sim.needs import NeedMaker
+from sim.outcomes import Outcomes
 from sim.population import Cells
 from sim.primary_care import PrimaryCare
 from sim.process import Environment
@@ -44,25 +45,33 @@ class Services:
     beds: AcuteBeds
     emergency_care: EmergencyCare
     ambulance: AmbulanceService
+    outcomes: Outcomes
 
     @classmethod
     def build(cls, config: Config, env: Environment, calendar: Calendar, geo: Geography, cells: Cells,
               log: JourneyLog, streams: Streams) -> Services:
         router = Router(config, geo)
+        outcomes = Outcomes(env, config, log, router, cells)
         primary_care = PrimaryCare(config, cells, calendar)
+        if outcomes.enabled and config.outcomes.population != "none":
+            primary_care.deaths_rng = streams["population.gp_requests"]
         arrivals = Arrivals(config, cells, calendar, NeedMaker(config, cells, log), streams, primary_care)
         social_care = SocialCare(env, config.social_care)
-        community = CommunityServices(env, config.community, log, returns=arrivals)
-        discharge = Discharge(env, config.discharge, log, community, social_care, returns=arrivals)
-        beds = AcuteBeds(env, config, log, router, discharge, cells, calendar, streams)
-        emergency_care = EmergencyCare(env, config, log, router, geo, community, beds)
-        ambulance = AmbulanceService(env, config.ambulance, log, router, geo, emergency_care, community)
+        community = CommunityServices(env, config.community, log, returns=arrivals, outcomes=outcomes)
+        discharge = Discharge(env, config.discharge, log, community, social_care, returns=arrivals, outcomes=outcomes,
+                              calendar=calendar)
+        beds = AcuteBeds(env, config, log, router, discharge, cells, calendar, streams, outcomes=outcomes)
+        emergency_care = EmergencyCare(env, config, log, router, geo, community, beds, outcomes=outcomes)
+        ambulance = AmbulanceService(env, config.ambulance, log, router, geo, emergency_care, community,
+                                     network=config.network)
         # the hand-overs back up the pathway: readmissions and deteriorations start new journeys
         community.discharge = discharge
+        beds.community = community
         arrivals.ambulance, arrivals.emergency_care, arrivals.beds = ambulance, emergency_care, beds
         router.update(*emergency_care.open_sites(len(config.sites)))
         social_care.prefill(streams["social_care.prefill"])
-        return cls(router, primary_care, arrivals, social_care, community, discharge, beds, emergency_care, ambulance)
+        return cls(router, primary_care, arrivals, social_care, community, discharge, beds, emergency_care, ambulance,
+                   outcomes)
 
     def counted(self) -> list:
         """The services in the order of the midnight census."""

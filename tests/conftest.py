@@ -1,4 +1,9 @@
-"""Shared fixtures: short runs of the baseline, made once per test session."""
+"""Shared fixtures: the runs of the baseline that some tests need, each made once per test session.
+
+Tests of the services' rules use the small footprints of ``footprints.py``; the baseline (a
+million people) is run only where what is tested is the baseline itself: its golden output
+(``baseline_month``), and its calibration against published figures and its money
+(``baseline_year``)."""
 
 from __future__ import annotations
 
@@ -27,6 +32,14 @@ def run(overrides: dict | None = None, months: int = 1, seed: int | None = None)
 def baseline_month() -> HealthSystem:
     """One reported month (after the warm-up) of the baseline, default seed."""
     return run()
+
+
+@pytest.fixture(scope="session")
+def baseline_year() -> HealthSystem:
+    """The baseline's full year, default seed (about 20 seconds)."""
+    hs = health_system(load_config(BASELINE))
+    hs.run()
+    return hs
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -63,12 +63,17 @@ class LoopbackCluster:
             time.sleep(0.01)
         raise TimeoutError("no worker was busy")
 
-    def close(self) -> None:
+    def close(self, grace: float = 3.0) -> None:
+        """Ask every process to stop, and kill any still running ``grace`` seconds later (a worker
+        sometimes sits out a shutdown for its whole connection timeout, and the tests are done
+        with it)."""
         for p in [*self.workers, self.scheduler]:
             if p.poll() is None:
                 p.terminate()
+        deadline = time.monotonic() + grace
         for p in [*self.workers, self.scheduler]:
             try:
-                p.wait(timeout=15)
+                p.wait(timeout=max(deadline - time.monotonic(), 0.01))
             except subprocess.TimeoutExpired:
                 p.kill()
+                p.wait()

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from conftest import BASELINE, ROOT
+from footprints import TOWN
 
 from icsim.cli import main
 
@@ -79,7 +81,7 @@ def test_refuses_to_write_over_a_directory_that_is_not_a_run(tmp_path):
 
 def test_run_writes_tables_and_manifest_and_prints_summary(tmp_path):
     out = tmp_path / "run1"
-    result = icsim("run", str(BASELINE), "--months", "1", "--seed", "3", "--out", str(out))
+    result = icsim("run", str(TOWN), "--months", "1", "--seed", "3", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert "A&E 4-hour performance (type 1)" in result.stdout
     assert "published range" in result.stdout
@@ -90,9 +92,9 @@ def test_run_writes_tables_and_manifest_and_prints_summary(tmp_path):
             "decisions.parquet", "organisations.parquet", "finances.parquet"} <= names
     decisions = pd.read_parquet(out / "decisions.parquet")
     assert {"month", "organisation", "action", "reason", "figures"} <= set(decisions.columns)
-    assert (decisions.action == "set contract").sum() == 14  # 3 trusts, 10 practices, community
+    assert (decisions.action == "set contract").sum() == 4  # the town's one trust, two practices and community
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["seed"] == 3 and manifest["config_name"] == "baseline" and manifest["months"] == 1
+    assert manifest["seed"] == 3 and manifest["config_name"] == "town" and manifest["months"] == 1
     assert len(manifest["config_digest"]) == 16 and manifest["packages"]["simpy"]
     journeys = pd.read_parquet(out / "journeys.parquet")
     assert {"ambulance_call", "self_presented"} <= set(journeys.entry.astype(str))
@@ -103,13 +105,23 @@ def test_run_writes_tables_and_manifest_and_prints_summary(tmp_path):
 
     # the same command again gives the same tables (the manifest's timings aside)
     again = tmp_path / "run2"
-    assert icsim("run", str(BASELINE), "--months", "1", "--seed", "3", "--out", str(again)).returncode == 0
+    assert icsim("run", str(TOWN), "--months", "1", "--seed", "3", "--out", str(again)).returncode == 0
     for table in ("journeys", "census", "summary", "kpis_by_site"):
         pd.testing.assert_frame_equal(pd.read_parquet(out / f"{table}.parquet"),
                                       pd.read_parquet(again / f"{table}.parquet"))
-    # and a rerun into the same directory replaces it whole
-    assert icsim("run", str(BASELINE), "--months", "1", "--seed", "4", "--out", str(out)).returncode == 0
+    # the config written is the config as run: the --seed and --months used, not the file's
+    as_run = yaml.safe_load((out / "config.yaml").read_text())
+    assert as_run["run"]["seed"] == 3 and as_run["run"]["months"] == 1
+    assert manifest["kind"] == "run" and "journeys.parquet" in manifest["files"]
+    # a rerun into the same folder is refused without --force, leaving the earlier run as it was
+    before = (out / "manifest.json").read_bytes()
+    refused = icsim("run", str(TOWN), "--months", "1", "--seed", "4", "--out", str(out))
+    assert refused.returncode == 2 and "--force" in refused.stderr and "Traceback" not in refused.stderr
+    assert (out / "manifest.json").read_bytes() == before
+    # and with --force replaces it
+    assert icsim("run", str(TOWN), "--months", "1", "--seed", "4", "--out", str(out), "--force").returncode == 0
     assert json.loads((out / "manifest.json").read_text())["seed"] == 4
+    assert yaml.safe_load((out / "config.yaml").read_text())["run"]["seed"] == 4
 
 
 def test_explore_finds_the_shipped_baseline_from_any_directory(tmp_path):

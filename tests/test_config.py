@@ -107,7 +107,8 @@ def paths_of(problems) -> list[str]:
 
 # The domain rule: counts, rates, durations, multipliers and shares are never negative. The only
 # numbers that may be are coordinates and demand growth, each with its own lower bound.
-LOWER_BOUND = {"lat": -90.0, "lon": -180.0, "growth_per_year": -0.5}
+LOWER_BOUND = {"lat": -90.0, "lon": -180.0, "growth_per_year": -0.5, "allocation_growth": -0.5, "cost_growth": -0.5,
+               "budget_growth": -0.5}
 MAPPING_KEYS = set(AGE_BANDS) | set(PATHWAYS)
 
 
@@ -131,8 +132,12 @@ PROBABILITY_FIELDS = {
     "urgent_community_response_share", "acuity_shares_self_presenting", "acuity_shares_ambulance",
     "ucc_transfer_share", "admit_probability", "community_referral_share", "zero_day_share",
     "pathway_shares_not_frail", "pathway_shares_frail", "p1_reablement_share", "readmission_probability",
-    "admission_diversion_share", "suitable_share", "suitable_share_frail", "deterioration_probability_unsuitable",
+    "admission_diversion_share", "suitable_share_by_acuity", "selection_sensitivity", "selection_specificity",
+    "deterioration_probability_unsuitable",
     "self_funder_share", "eligibility_threshold", "initial_occupancy",
+    # outcomes: risks, shares and probabilities
+    "risk_admitted", "risk_not_admitted", "in_hospital_share", "share_of_admitted", "risk", "treated_share",
+    "delayed_night_harm", "delayed_night_infection", "infection_death", "inpatient_infection_risk",
 }
 
 
@@ -494,7 +499,8 @@ def test_extends_missing_base_is_a_config_error(tmp_path):
     patch = _write(tmp_path / "patch.yaml", {"extends": "nowhere.yaml"})
     with pytest.raises(ConfigError) as info:
         load_config(patch)
-    assert "nowhere.yaml" in info.value.source
+    assert info.value.source == str(patch.resolve())  # reported against the file that names it
+    assert info.value.problems == ["extends: nowhere.yaml: cannot read: No such file or directory"]
 
 
 @pytest.mark.parametrize(

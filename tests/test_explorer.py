@@ -25,13 +25,14 @@ import zipfile
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
 from conftest import BASELINE, ROOT
 
 from icsim.cli import main
-from sim.config import ConfigError, load_raw
+from sim.config import ConfigError, load_raw, validate
 from sim.kpis import kpi_tables
 from viz.footprints import footprints, load
 from viz.levers import FIELDS, SITE, levers_of, patch, scenario_config
@@ -192,9 +193,12 @@ def test_scenario_and_baseline_step_together(tiny_session):
     scenario, baseline = s.views()
     assert s.month == scenario.months_done == baseline.months_done == 2
     assert scenario.kpis.index.tolist() == baseline.kpis.index.tolist() == ["2024-04", "2024-05"]
-    assert (scenario.kpis.diverted_to_virtual_ward > 5 * baseline.kpis.diverted_to_virtual_ward).all()
-    # common random numbers: the same patients arrive in both
-    assert scenario.kpis.ambulance_incidents_per_1000.tolist() == baseline.kpis.ambulance_incidents_per_1000.tolist()
+    # today's 2% target is met among patients assessed suitable; 40% is held back by the town's 6 beds
+    assert (scenario.kpis.diverted_to_virtual_ward > 3 * baseline.kpis.diverted_to_virtual_ward).all()
+    # common random numbers: the same patients arrive in both, but for the few who died of waiting in
+    # one and not the other (sim/outcomes.py takes them out of the population)
+    np.testing.assert_allclose(scenario.kpis.ambulance_incidents_per_1000, baseline.kpis.ambulance_incidents_per_1000,
+                               rtol=0.005)
 
 
 def test_a_month_is_measured_as_kpi_tables_measures_it(tiny_session):
@@ -235,6 +239,13 @@ def test_the_download_holds_both_runs(tiny_session):
                 "scenario_config.yaml", "levers.json"} <= names
         kpis = pd.read_csv(zf.open("kpis_monthly.csv"))
         config = yaml.safe_load(zf.read("scenario_config.yaml"))
+        levers = json.loads(zf.read("levers.json"))
+        everything = b"".join(zf.read(name) for name in names).decode()
+    assert levers["footprint"] == tiny_session.footprint.path.name
+    assert validate(config).digest() == tiny_session.config.digest()  # the config loads back as it ran
+    # no path of the server's: not the footprint's folder, not the home or working folder
+    for folder in {str(tiny_session.footprint.path.parent), str(Path.home()), os.getcwd()} - {"/"}:
+        assert folder not in everything
     assert set(kpis.run) == {"scenario", "baseline"} and set(kpis.month) == {"2024-04", "2024-05"}
     diverted = kpis[kpis.kpi == "diverted_to_virtual_ward"].groupby("run").value.sum()
     assert diverted["scenario"] > diverted["baseline"]
@@ -454,7 +465,7 @@ def test_a_lever_changed_then_months_run_update_the_charts(page):
     assert month_label(page) == "Month 1 of 12: 2024-04"
     expect(page.get_by_text("community.admission_diversion_share changed from the config")).to_be_visible()
     _, scenario, baseline, _ = kpi_row(page, "Admissions diverted to virtual wards")
-    assert int(scenario) > 5 * max(int(baseline), 1)
+    assert int(scenario) > 3 * max(int(baseline), 1)
     occupancy_month_1 = kpi_row(page, "Bed occupancy at midnight")
     expect(charts).not_to_have_attribute("src", before)
     expect(page.locator("#decision-log")).to_contain_text("council")
@@ -721,13 +732,13 @@ def test_a_preset_moves_the_levers_and_a_footprint_without_money_hides_them(page
 
     page.get_by_text("tiny_midshire (tiny.yaml)", exact=True).click()
     page.get_by_text("nw_london (nw_london.yaml)").click()
-    expect(page.get_by_text("nw_london: 1,977,100 people")).to_be_visible()
+    expect(page.get_by_text("nw_london: 1,977,160 people")).to_be_visible()
     expect(page.get_by_text("This footprint has no organisations (organisations: null), so no money")).to_be_visible()
     expect(page.locator(".lever-social_care_budget")).to_have_count(0)
     expect(page.locator("[class*=lever-ae_open-]")).to_have_count(9)
     expect(page.locator("svg g.site.ae-open")).to_have_count(9)
     expect(page.locator(".lever-admission_diversion_share .lever-label")).to_have_text(
-        "Admissions diverted to virtual wards: 2%")
+        "Admissions diverted to virtual wards: 0%")  # england_2012.yaml: virtual wards were rare in 2012
 
 
 def test_every_preset_value_sits_on_its_sliders_grid():

@@ -3,8 +3,9 @@
 sim/ (the simulation) imports none of agents/, experiments/, viz/ or icsim/ (the command line and
 output writing); agents/ imports only sim/; experiments/ and viz/ import sim/ and agents/ (viz may
 use experiments/); icsim/ sits on top. Imports are at the top of each module, except the few
-documented ones listed here (optional dependencies, and the command line loading a command's
-module only when that command runs).
+documented ones listed here (optional dependencies; the program's entry point). The command line
+loads a command's module only when that command runs, by its command table, not by an import
+hidden in a function.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ MAY_IMPORT = {
 }
 # (file, imported module) pairs allowed inside a function, each with its reason
 LAZY_IMPORTS = {
-    ("icsim/cli.py", "importlib"): "not an import of a module by name: the command table's loader",
+    ("icsim/entry.py", "icsim"): "the program's entry point loads the command line only after it has installed the "
+                                  "Ctrl-C handler, so that Ctrl-C while the libraries load is caught",
     ("experiments/cluster.py", "dask_jobqueue"): "optional dependency (pip install -e '.[cluster]')",
 }
 

@@ -133,11 +133,32 @@ def test_durations_respect_their_bounds(town):
     assert (pathway[zero] == 0).all(), "a same-day stay goes home"
 
 
-def test_only_unsuitable_patients_deteriorate_or_are_recognised(town):
+def test_only_unsuitable_patients_deteriorate(town):
     needs, _, _ = make(town)
     suitable = column(needs, "suitable")
     assert not (column(needs, "deteriorates") & suitable).any()
-    assert not (column(needs, "recognised_unsuitable") & suitable).any()
+
+
+def test_suitability_by_triage_category_frailty_and_condition(town):
+    """The latent flag follows the configured shares (logistic, with the frailty odds ratio), and
+    is never set for triage category 1 or a time-critical condition; the assessment finds it with
+    the configured sensitivity and specificity."""
+    needs, _, _ = make(town, entry=Entry.AMBULANCE_CALL, n=120_000)
+    com = town.community
+    acuity, frail, condition, suitable, assessed = (column(needs, k) for k in (
+        "acuity", "frail", "condition", "suitable", "assessed_suitable"))
+    assert not suitable[(acuity == 1) | (condition > 0)].any()
+    for a in (2, 3):
+        group = (acuity == a) & ~frail & (condition == 0)
+        p = com.suitable_share_by_acuity[a]
+        se = np.sqrt(p * (1 - p) / group.sum())
+        assert abs(suitable[group].mean() - p) < 4 * se, a
+        group = (acuity == a) & frail & (condition == 0)
+        odds = p / (1 - p) * com.suitable_odds_ratio_frail
+        q = odds / (1 + odds)
+        assert abs(suitable[group].mean() - q) < 4 * np.sqrt(q * (1 - q) / group.sum()), a
+    assert assessed[suitable].mean() == pytest.approx(com.selection_sensitivity, abs=0.02)
+    assert 1 - assessed[~suitable].mean() == pytest.approx(com.selection_specificity, abs=0.01)
 
 
 def test_the_journey_log_records_who_arrived(town):

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -116,7 +117,7 @@ def test_cli_refuses_a_directory_holding_something_else(tmp_path, capsys):
     out.mkdir()
     (out / "notes.txt").write_text("mine")
     assert main(["sweep", str(GRID), "--workers", "1", "--out", str(out)]) == 2
-    assert "not an icsim sweep directory" in capsys.readouterr().err
+    assert "holds files that are not an icsim result" in capsys.readouterr().err
     assert [p.name for p in out.iterdir()] == ["notes.txt"]
 
 
@@ -162,6 +163,14 @@ def cluster():
     c.close()
 
 
+def executed_once_each(out: Path, keys: set[str], invocation: str | None = None) -> None:
+    """Each run of ``keys`` was executed exactly once (by the workers' own count, in
+    ``executions.log``; of one invocation if given), and no other run was executed."""
+    counts = Counter(e["key"] for e in RunStore(out).executions()
+                     if invocation is None or e["invocation"] == invocation)
+    assert counts == dict.fromkeys(keys, 1)
+
+
 def same(a, b) -> bool:
     return a == b or (isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b))
 
@@ -174,6 +183,7 @@ def test_sweep_on_a_cluster_equals_the_runs_made_one_by_one(cluster, tmp_path):
     assert (outcome.planned, outcome.ran, outcome.failed, outcome.remaining) == (8, 8, 0, 0)
     df = results(out)
     assert (df.status == "ok").all() and len(df) == 8
+    executed_once_each(out, set(df.key), outcome.invocation)
     workers = set(df.worker)
     assert len(workers) == 2, "both workers took runs"
     from experiments.runner import run_kpis
@@ -322,7 +332,10 @@ def test_an_interrupted_sweep_restarted_runs_only_what_had_not_finished(cluster,
     command = [sys.executable, "-m", "icsim", "sweep", str(BIG_GRID), "--scheduler", cluster.address,
                "--out", str(out)]
     env = {**os.environ, "PYTHONPATH": str(HERE.parent)}
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    # Started with SIGINT ignored, as a background job of a non-interactive shell is (nohup ... &,
+    # CI runners, batch systems), whatever this test process inherited: icsim must still stop on it.
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     runs = out / "runs"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
@@ -342,8 +355,56 @@ def test_an_interrupted_sweep_restarted_runs_only_what_had_not_finished(cluster,
     after = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in runs.iterdir()}
     assert len(after) == 32
     assert all(after[name] == before[name] for name in before), "a finished run was run again"
+    # the workers' own count: the restart executed each run left exactly once, and nothing else
+    first, second = dict.fromkeys(e["invocation"] for e in RunStore(out).executions())
+    assert set(Counter(e["key"] for e in RunStore(out).executions() if e["invocation"] == first).values()) == {1}
+    executed_once_each(out, {n.removesuffix(".parquet") for n in set(after) - set(before)}, second)
+    assert {n.removesuffix(".parquet") for n in before} <= {e["key"] for e in RunStore(out).executions()
+                                                            if e["invocation"] == first}
     assert (results(out).status == "ok").all()
     assert (out / "summary" / "report.md").exists()
+
+
+def test_a_run_executed_twice_in_one_invocation_is_counted_twice(tmp_path):
+    """Executions are counted by the workers, not by the futures the client sees: a run whose
+    result is lost with its worker before the client fetched it is computed again by Dask, under
+    the same future, and the count says so (so executed_once_each would catch it in a sweep)."""
+    from experiments.execution import executions as _executions
+    from experiments.sweep import run_task
+
+    own = LoopbackCluster(workers=2)
+    try:
+        sweep = load_sweep(GRID)
+        with own.client() as client:
+            future = client.submit(run_task, sweep.base_data, {}, 1, 1, "the-run", "invocation-1", key="icsim-run-x")
+            while future.status != "finished":
+                time.sleep(0.01)
+            (holder,) = client.who_has([future])[future.key]
+            os.kill(client.run(os.getpid, workers=[holder])[holder], signal.SIGKILL)
+            assert future.result()["months"] == 1  # one future, one result...
+            executions = _executions(client, "invocation-1", expected=2)
+        assert [e["key"] for e in executions] == ["the-run", "the-run"]  # ...two executions
+    finally:
+        own.close()
+
+
+def test_a_leaked_temporary_file_is_never_a_run_and_is_cleaned(tmp_path):
+    """A sweep killed while writing a run leaves a hidden temporary file: it is not counted as a
+    run (nor as a failure), and the next start removes it (not one of a sweep still running)."""
+    import socket
+
+    store = RunStore(tmp_path / "s")
+    store.prepare({"name": "x"}, pd.DataFrame({"key": ["a-seed1"]}))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead, host = int(gone.stdout), socket.gethostname()
+    leaked = store.runs / f".a-seed1.parquet.icsim-{dead}@{host}.tmp"
+    leaked.write_bytes(b"half a run")
+    running = store.failed / f".a-seed1.parquet.icsim-{os.getpid()}@{host}.tmp"
+    running.write_bytes(b"being written")
+    assert store.finished() == set() and store.failures() == set()
+    assert RunStore(store.out).read("runs").empty
+    store.prepare({"name": "x"}, pd.DataFrame({"key": ["a-seed1"]}))
+    assert not leaked.exists() and running.exists()
 
 
 def test_store_writes_whole_files_only(tmp_path):
@@ -357,10 +418,10 @@ def test_store_writes_whole_files_only(tmp_path):
         path.write_bytes(b"half")
         raise Boom
 
-    from experiments.sweep_store import _atomic
+    from experiments.sweep_store import atomic
 
     with pytest.raises(Boom):
-        _atomic(store.runs / "a-seed1.parquet", broken)
+        atomic(store.runs / "a-seed1.parquet", broken)
     assert list(store.runs.iterdir()) == [] and store.finished() == set()
 
 

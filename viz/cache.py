@@ -28,8 +28,10 @@ import hashlib
 import io
 import json
 import os
+import tomllib
 import zipfile
 from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
@@ -54,13 +56,9 @@ def default_folder() -> Path:
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version("icsim")
     except PackageNotFoundError:
-        import tomllib
-
         return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
 
 

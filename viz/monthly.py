@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from agents import health_system
+from agents.reporting import decision_table, ledger_table, organisation_table
 from sim.calendar import Calendar
 from sim.config import Config
 from sim.kpis import month_kpis, tables_for_kpis
@@ -75,16 +77,12 @@ class Recorder:
     """A model stepped a month at a time, giving each month's tables (``MonthTables``)."""
 
     def __init__(self, config: Config, seed: int, months: int):
-        from agents import health_system  # the model: imported where it runs
-
         self.config = config
         self.model = health_system(config, seed=seed, months=months)
         self._decisions = 0
 
     def step(self) -> MonthTables:
         """Run the next month and measure it (``sim.kpis.month_kpis`` of the month just run)."""
-        from agents.reporting import decision_table, ledger_table, organisation_table
-
         hs = self.model
         hs.step()
         ics, by_site = month_kpis(hs, *tables_for_kpis(hs), hs.month - 1)

@@ -120,8 +120,6 @@ class CachedRun(Run):
 def _serve(conn) -> None:
     """A worker process: import the model, wait for a run, then step it month by month up to the
     month asked for (``("target", n)``), sending each month's tables back."""
-    import agents  # noqa: F401 - the imports a run needs, done while the process waits as a spare
-
     try:
         if not conn.poll(IDLE_SECONDS):
             return  # a spare nobody took

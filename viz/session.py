@@ -31,9 +31,8 @@ import zipfile
 from dataclasses import asdict
 
 import pandas as pd
-import yaml
 
-from sim.config import ConfigError
+from sim.config import ConfigError, dump_yaml
 from viz.footprints import Footprint
 from viz.levers import Levers, scenario_config
 from viz.monthly import SITE_KPIS, RunView, site_table  # noqa: F401 - what the page's modules import from here
@@ -140,8 +139,8 @@ class Session:
                 df = pd.concat(dfs, ignore_index=True)
                 cols = ["run", *[c for c in df.columns if c != "run"]] if "run" in df.columns else list(df.columns)
                 zf.writestr(f"{table}.csv", df[cols].to_csv(index=False))
-            zf.writestr("scenario_config.yaml", yaml.safe_dump(self.config.model_dump(mode="json", by_alias=True),
-                                                               sort_keys=False))
+            zf.writestr("scenario_config.yaml", dump_yaml(self.config))
+            # the footprint by its file's name only: a download carries no path of the server's
             zf.writestr("levers.json", json.dumps({"footprint": self.footprint.path.name, "seed": self.seed,
                                                    "months": self.months, "months_done": done,
                                                    "levers": asdict(self.levers)}, indent=2))

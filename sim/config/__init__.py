@@ -9,6 +9,7 @@ reach one site).
 from sim.config.loading import (
     ConfigError,
     deep_merge,
+    dump_yaml,
     load_config,
     load_raw,
     read_yaml,
@@ -17,5 +18,5 @@ from sim.config.loading import (
 )
 from sim.config.system import ACUITIES, AGE_BANDS, PATHWAYS, Config
 
-__all__ = ["ACUITIES", "AGE_BANDS", "PATHWAYS", "Config", "ConfigError", "deep_merge", "load_config", "load_raw",
-           "read_yaml", "validate", "validate_as"]
+__all__ = ["ACUITIES", "AGE_BANDS", "PATHWAYS", "Config", "ConfigError", "deep_merge", "dump_yaml", "load_config",
+           "load_raw", "read_yaml", "validate", "validate_as"]

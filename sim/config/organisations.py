@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from sim.config.schema import Money, Probability, Rate, Strict
+from sim.config.schema import Money, Multiplier, Probability, Rate, Strict
 
 BudgetRule = Literal["freeze_vacancies", "close_beds", "cut_posts", "cost_improvement"]
 
@@ -20,11 +20,12 @@ BudgetRule = Literal["freeze_vacancies", "close_beds", "cut_posts", "cost_improv
 class StaffGroupConfig(Strict):
     """One staff group of an acute trust, sized per general and acute bed."""
 
-    fte_per_bed: float = Field(gt=0, description="establishment (funded posts) per bed")
+    fte_per_bed: float = Field(gt=0, le=100, description="establishment (funded posts) per bed")
     salary: Money = Field(description="average cost of one FTE a year, on-costs included")
-    vacancy_rate: Probability = Field(description="share of funded posts empty at the start")
+    vacancy_rate: float = Field(ge=0, le=0.9, description="share of funded posts empty at the start "
+                                                       "(at most 90%: a trust with no staff in post is not running)")
     agency_cover: Probability = Field(description="share of vacant posts covered by agency staff")
-    agency_premium: float = Field(0.5, ge=0, description="agency cost over substantive cost, as a share")
+    agency_premium: float = Field(0.5, ge=0, le=10, description="agency cost over substantive cost, as a share")
     turnover_per_year: Probability = Field(description="leavers a year as a share of staff in post")
     recruitment_per_month: Probability = Field(description="share of vacancies filled each month when recruiting")
 
@@ -45,17 +46,17 @@ class AcuteTrustConfig(Strict):
     non_pay_per_ae_attendance: Money
     fixed_costs_per_bed: Money = Field(description="estates, overheads and capital charges per open bed a year")
     ed_clinician_cost: Money = Field(description="cost a year of one rostered A&E clinician post (24/7 cover)")
-    deficit_trigger: float = Field(0.005, ge=0, description="forecast deficit, as a share of income, that triggers the rules")
+    deficit_trigger: float = Field(0.005, ge=0, le=1, description="forecast deficit, as a share of income, that triggers the rules")
     budget_rules: list[BudgetRule] = Field(description="applied in this order, one more each month the deficit persists")
     beds_closed_per_month: Probability = Field(0.02, description="close_beds: share of beds closed each month applied")
     posts_cut: Probability = Field(0.03, description="cut_posts: share of posts made redundant")
     notice_months: int = Field(3, ge=0, le=24, description="cut_posts: months from decision to the post going")
     redundancy_cost_per_fte: Money = Field(30_000)
     redundancy_centrally_funded: bool = Field(False, description="if false, the trust pays redundancy from its budget")
-    nurses_per_occupied_bed_reference: float = Field(gt=0, description="staffing at which length of stay is as configured")
-    los_elasticity: float = Field(0.3, ge=0, description="length of stay x (nurses per occupied bed / reference) ^ -elasticity")
-    harm_per_1000_bed_days: Money = Field(description="falls, pressure ulcers and other harm at reference staffing")
-    harm_elasticity: float = Field(1.0, ge=0, description="harm x (staffing / reference) ^ -elasticity")
+    nurses_per_occupied_bed_reference: float = Field(ge=0.01, le=100, description="staffing at which length of stay is as configured")
+    los_elasticity: float = Field(0.3, ge=0, le=3, description="length of stay x (nurses per occupied bed / reference) ^ -elasticity")
+    harm_per_1000_bed_days: Multiplier = Field(description="falls, pressure ulcers and other harm at reference staffing")
+    harm_elasticity: float = Field(1.0, ge=0, le=3, description="harm x (staffing / reference) ^ -elasticity")
     los_multiplier_bounds: tuple[float, float] = Field(
         (0.8, 1.5), description="the staffing effect on length of stay is kept within these bounds (assumption: "
                                 "staffing alone neither halves nor doubles a stay)")
@@ -63,8 +64,8 @@ class AcuteTrustConfig(Strict):
     @model_validator(mode="after")
     def _bounds_ordered(self):
         low, high = self.los_multiplier_bounds
-        if not 0 < low <= 1 <= high:
-            raise ValueError("los_multiplier_bounds must be (low, high) with 0 < low <= 1 <= high")
+        if not 0 < low <= 1 <= high <= 10:
+            raise ValueError("los_multiplier_bounds must be (low, high) with 0 < low <= 1 <= high <= 10")
         return self
 
 
@@ -74,7 +75,7 @@ class TariffConfig(Strict):
     ae_attendance: Money
     non_elective_episode: Money
     excess_bed_day: Money
-    excess_after_days: float = Field(5.0, ge=0)
+    excess_after_days: float = Field(5.0, ge=0, le=365)
     elective_inpatient: Money
 
 
@@ -108,7 +109,7 @@ class GeneralPracticeConfig(Strict):
     recruit_while_deficit_within: Probability = Field(
         0.005, description="practices recruit while their forecast year-end deficit is within this share of planned "
                            "cost (assumption: a small deficit does not stop recruitment)")
-    recruitment_per_year: float = Field(ge=0, description="new GP FTE a year per 1,000 people, when funded")
+    recruitment_per_year: float = Field(ge=0, le=100, description="new GP FTE a year per 1,000 people, when funded")
 
 
 class CommunityProviderConfig(Strict):
@@ -128,16 +129,24 @@ class LocalAuthorityConfig(Strict):
 
     social_care_budget: Money = Field(description="net budget a year before the Better Care Fund")
     budget_growth: Rate
-    home_care_week: Money = Field(description="price of a home care package a week")
-    care_home_week: Money
+    home_care_week: float = Field(gt=0, le=1e6, description="price of a home care package a week")
+    care_home_week: float = Field(gt=0, le=1e6)
     threshold_step: Probability = Field(0.05, description="how far the eligibility threshold moves in one decision")
-    threshold_bounds: tuple[float, float] = (0.0, 0.9)
+    threshold_bounds: tuple[Probability, Probability] = Field(
+        (0.0, 0.9), description="lowest and highest eligibility threshold the council moves between")
     tighten_at_overspend: Probability = Field(
         0.01, description="tighten eligibility when the forecast overspend exceeds this share of the year's funds "
                           "(assumption)")
     relax_at_underspend: Probability = Field(
         0.03, description="relax eligibility when the forecast underspend exceeds this share of the year's funds "
                           "(assumption)")
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        low, high = self.threshold_bounds
+        if low > high:
+            raise ValueError(f"threshold_bounds: the lowest ({low:g}) must not be above the highest ({high:g})")
+        return self
 
 
 class RegulatorConfig(Strict):

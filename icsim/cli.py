@@ -5,7 +5,7 @@
     icsim experiment EXPERIMENT [--replications N] [--workers N | --scheduler ADDRESS] [--out DIR] [--force]
                      [--skip-robustness]
     icsim sweep SWEEP [--workers N | --scheduler ADDRESS] [--out DIR] [--retry-failed] [--dry-run]
-    icsim explore [CONFIG] [--port N] [--host H]
+    icsim explore [CONFIG] [--port N] [--host H] [--cache DIR] [--clear-cache]
     icsim calibrate CONFIG [--replications N] [--seed S] [--out DIR]
 
 Exit codes: 0 done; 2 bad input (a config, an option or ``--out``), reported one problem per
@@ -92,6 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
     xpl.add_argument("--host", default="127.0.0.1",
                      help="address to listen on (default: 127.0.0.1, this machine only; the explorer has no "
                           "authentication)")
+    xpl.add_argument("--cache", metavar="DIR", help="folder of the baselines computed once and kept (default: "
+                     "$ICSIM_EXPLORER_CACHE, else ~/.cache/icsim/explorer)")
+    xpl.add_argument("--clear-cache", action="store_true",
+                     help="delete the cached baselines (only the files icsim wrote there) and exit")
     xpl.set_defaults(command_module="icsim.commands.explore")
     cal = sub.add_parser("calibrate", help="run a footprint N times against the published figures it carries")
     cal.add_argument("config", help="YAML config with calibration: targets, e.g. configs/nw_london.yaml")

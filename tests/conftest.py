@@ -7,6 +7,7 @@ million people) is run only where what is tested is the baseline itself: its gol
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -39,3 +40,13 @@ def baseline_year() -> HealthSystem:
     hs = health_system(load_config(BASELINE))
     hs.run()
     return hs
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The explorer's timings, when its browser tests measured them (``tests/test_explorer.py``)."""
+    module = sys.modules.get("test_explorer")
+    lines = module.timing_lines() if module is not None and hasattr(module, "timing_lines") else []
+    if lines:
+        terminalreporter.section("explorer timings (also in tests/artifacts/explorer_timings.txt)")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -10,6 +10,7 @@ capacities) so that a month takes a fraction of a second.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -214,7 +215,8 @@ def test_restarting_the_scenario_keeps_the_baseline_run(tiny_session):
     assert again.baseline is s.baseline and again.scenario is not s.scenario and again.month == 0
     again.step()
     assert s.baseline.months_done == 2  # month 1 was there already: nothing re-run
-    assert again.views()[1] is s.baseline.views[1]
+    assert again.views()[1] is s.baseline.views[2]  # the baseline as far as it has run, for the page
+    assert again.baseline.views[again.month] is s.baseline.views[1]  # the download's month
     other_seed = Session(s.footprint, s.levers, seed=6, months=12, previous=s)
     assert other_seed.baseline is not s.baseline
     as_configured = Session(s.footprint, levers_of(s.footprint.config), seed=5, months=12, previous=s)
@@ -343,12 +345,19 @@ def chromium() -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(tiny, tmp_path_factory):
-    """``icsim explore`` on a free loopback port, serving the tiny footprint."""
+def explorer_cache(tmp_path_factory) -> Path:
+    """The browser tests' baseline cache (empty when the server starts)."""
+    return tmp_path_factory.mktemp("explorer-cache")
+
+
+@contextlib.contextmanager
+def explorer(config: Path, cache: Path, log: Path):
+    """``icsim explore CONFIG`` on a free loopback port with its baseline cache in ``cache``:
+    the page's address once it answers."""
     port = free_port()
-    log = tmp_path_factory.mktemp("server") / "server.log"
     with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "icsim", "explore", str(tiny), "--port", str(port)],
+        proc = subprocess.Popen([sys.executable, "-m", "icsim", "explore", str(config), "--port", str(port),
+                                 "--cache", str(cache)],
                                 cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 90
@@ -363,13 +372,23 @@ def server(tiny, tmp_path_factory):
             proc.kill()
             pytest.fail(f"the explorer did not start: {log.read_text()[-2000:]}")
         time.sleep(0.5)
-    yield url
-    proc.terminate()
     try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def server(tiny, tmp_path_factory, explorer_cache):
+    """``icsim explore`` on a free loopback port, serving the tiny footprint, its baseline cache
+    in a folder of its own."""
+    with explorer(tiny, explorer_cache, tmp_path_factory.mktemp("server") / "server.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -387,8 +406,11 @@ def browser(chromium, tmp_path_factory):
 @pytest.fixture
 def page(browser, server):
     """A fresh page (a new Solara session, with its own state) on the explorer."""
+    from playwright.sync_api import expect
+
     page = browser.new_page()
     page.set_default_timeout(60_000)
+    expect.set_options(timeout=30_000)  # a redraw of the charts can take seconds on a busy machine
     page.goto(server)
     page.locator(".month-label").get_by_text("Month 0 of 12: not started").wait_for()
     yield page
@@ -402,11 +424,15 @@ def month_label(page) -> str:
 def kpi_row(page, label: str) -> list[str]:
     """The cells of a row of the KPI table: label, scenario, baseline, difference."""
     row = page.locator("#kpi-table tr", has=page.locator("td", has_text=label)).first
+    row.wait_for()  # the table may arrive a moment after the month's label
     return row.locator("td").all_inner_texts()
 
 
 def wait_for_month(page, n: int) -> None:
+    """Until the page shows month ``n``: its label, and (from month 1) its KPI table."""
     page.locator(".month-label").get_by_text(f"Month {n} of 12").wait_for()
+    if n:
+        page.locator("h4", has_text=f"Month {n} (").wait_for()
 
 
 def switch_ae(page, site: str, to: str) -> None:
@@ -559,6 +585,139 @@ def test_the_results_download_as_a_zip(page):
     with zipfile.ZipFile(download.value.path()) as zf:
         kpis = pd.read_csv(zf.open("kpis_monthly.csv"))
     assert set(kpis.run) == {"scenario", "baseline"} and set(kpis.month) == {"2024-04"}
+
+
+# --- timings: the baseline's year when a footprint is chosen again, a month of a scenario -----------
+#
+# Measured, printed at the end of the module and written to tests/artifacts/explorer_timings.txt
+# with the machine's load; the tests assert only generous bounds (a shared 2-core machine is
+# noisy). The small Midshire always; the full-size baseline footprint too with
+# ICSIM_EXPLORER_FULL_TIMINGS=1 (a few minutes).
+
+TIMINGS: list[tuple[str, str, float, float]] = []  # (footprint, what, seconds, load average)
+
+
+def timed(footprint: str, what: str, seconds: float) -> float:
+    TIMINGS.append((footprint, what, seconds, os.getloadavg()[0]))
+    return seconds
+
+
+def timing_lines() -> list[str]:
+    """The timings measured, one a line (``conftest.pytest_terminal_summary`` prints them)."""
+    return [f"{fp}: {what}: {seconds:.2f} s (load average {load:.1f} on {os.cpu_count()} cores)"
+            for fp, what, seconds, load in TIMINGS]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def report_timings():
+    yield
+    if TIMINGS:
+        ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / "explorer_timings.txt").write_text("\n".join(timing_lines()) + "\n")
+
+
+def baseline_year(page, months: int = 12, timeout: float = 60_000):
+    """Wait until the page says the baseline's months are all there."""
+    page.locator(".baseline-status").get_by_text(f"{months} of {months} months").wait_for(timeout=timeout)
+
+
+def choose_footprint(page, current: str, chosen: str) -> None:
+    page.get_by_text(current, exact=True).first.click()
+    page.get_by_role("option", name=chosen).click()
+
+
+def measure_footprint_again(page, first: str, other: str, name: str) -> None:
+    """The first footprint's baseline computed (in the background: a generous wait), another
+    footprint chosen, then the first again: the time to its baseline's year on the page."""
+    baseline_year(page, timeout=900_000)
+    choose_footprint(page, first, other)
+    page.get_by_text(re.compile(f"^{re.escape(other.split()[0])}: [0-9,]+ people")).wait_for()
+    started = time.monotonic()
+    choose_footprint(page, other, first)
+    page.get_by_text(re.compile(f"^{re.escape(first.split()[0])}: [0-9,]+ people")).wait_for()
+    baseline_year(page)
+    took = timed(name, "choosing the footprint again: its baseline's year on the page", time.monotonic() - started)
+    assert took < 30
+    assert month_label(page) == "Month 0 of 12: not started"
+
+
+def measure_months(page, name: str) -> None:
+    """A lever moved, then "Step a month" to the month on the page: the first month (with the
+    warm-up), months asked for as soon as the last is shown, months asked for after a pause
+    (the worker has run the next month ahead meanwhile), and months during "Run a year"."""
+    lever = page.locator(".lever-admission_diversion_share")
+    lever.locator("[role=slider]").focus()
+    page.keyboard.press("End")
+
+    def step(n: int) -> float:
+        started = time.monotonic()
+        page.locator(".step-month").click()
+        wait_for_month(page, n)
+        return time.monotonic() - started
+
+    assert timed(name, "Step a month: month 1 (with the warm-up)", step(1)) < 300
+    for n in (2, 3):
+        assert timed(name, f"Step a month: month {n}, clicked as soon as month {n - 1} showed", step(n)) < 120
+    for n in (4, 5):
+        time.sleep(5)
+        assert timed(name, f"Step a month: month {n}, clicked 5 s after month {n - 1} showed", step(n)) < 120
+    started = time.monotonic()
+    page.locator(".run-year").click()
+    wait_for_month(page, 12)
+    each = (time.monotonic() - started) / 7
+    assert timed(name, "Run a year: a month on the page, months 6 to 12 on average", each) < 120
+    _, scenario, baseline, _ = kpi_row(page, "Admissions diverted to virtual wards")
+    assert int(scenario.replace(",", "")) > int(baseline.replace(",", ""))
+
+
+def test_the_baseline_year_shows_at_once_when_the_footprint_is_chosen_again(page):
+    measure_footprint_again(page, "tiny_midshire (tiny.yaml)", "baseline (baseline.yaml)", "tiny_midshire")
+
+
+def test_a_new_server_shows_the_cached_baseline_at_once(tiny, explorer_cache, browser, tmp_path):
+    """The first screen of another server sharing the cache: the baseline's year from the file."""
+    deadline = time.monotonic() + 120
+    while not list(explorer_cache.glob("*.icsim-baseline.zip")) and time.monotonic() < deadline:
+        time.sleep(1)
+    with explorer(tiny, explorer_cache, tmp_path / "server.log") as url:
+        page = browser.new_page()
+        try:
+            started = time.monotonic()
+            page.goto(url)
+            baseline_year(page)
+            took = timed("tiny_midshire", "a new server's first screen (page load included): the cached "
+                                          "baseline's year", time.monotonic() - started)
+            assert "from the cache" in page.locator(".baseline-status").inner_text()
+            assert month_label(page) == "Month 0 of 12: not started"
+            assert took < 60
+        finally:
+            page.close()
+
+
+def test_a_month_of_a_scenario_shows_in_seconds(page):
+    baseline_year(page)
+    measure_months(page, "tiny_midshire")
+
+
+@pytest.mark.skipif(os.environ.get("ICSIM_EXPLORER_FULL_TIMINGS") != "1",
+                    reason="the full-size footprint's timings take minutes: ICSIM_EXPLORER_FULL_TIMINGS=1")
+def test_timings_on_the_full_size_baseline_footprint(browser, tmp_path):
+    """The same measures on configs/baseline.yaml (996,000 people), with a cache of its own."""
+    cache = Path(os.environ.get("ICSIM_EXPLORER_CACHE") or tmp_path / "cache")
+    with explorer(ROOT / "configs" / "baseline.yaml", cache, tmp_path / "server.log") as url:
+        page = browser.new_page()
+        page.set_default_timeout(600_000)
+        try:
+            started = time.monotonic()
+            page.goto(url)
+            baseline_year(page, timeout=1_800_000)
+            source = "from the cache" if "from the cache" in page.locator(".baseline-status").inner_text() else \
+                "computed in the background"
+            timed("baseline", f"first screen to the baseline's year ({source})", time.monotonic() - started)
+            measure_footprint_again(page, "baseline (baseline.yaml)", "nw_london (nw_london.yaml)", "baseline")
+            measure_months(page, "baseline")
+        finally:
+            page.close()
 
 
 def test_a_preset_moves_the_levers_and_a_footprint_without_money_hides_them(page):

@@ -31,6 +31,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from sim.config import Config
+from viz.charts import drawn
 from viz.controls import set_ae_open
 from viz.levers import Levers
 
@@ -142,10 +143,15 @@ def SiteToggle(site: str, is_open: bool, drawn_open: bool, left: float, top: flo
                   attributes={"title": label, "aria-label": label, "aria-pressed": str(is_open).lower()})
 
 
+def site_map(config: Config, sites: pd.DataFrame) -> tuple[str, dict[str, tuple[float, float]]]:
+    """``map_svg``, drawn once for a sites table (which belongs to one run, so to one config)."""
+    return drawn.get("map", (sites,), lambda: map_svg(config, sites))
+
+
 @solara.component
 def SiteMap(config: Config, sites: pd.DataFrame, levers: solara.Reactive[Levers]):
     """The map of the run on the page, with a button on each type 1 A&E that opens or closes it."""
-    svg, where = solara.use_memo(lambda: map_svg(config, sites), dependencies=[id(config), id(sites)])
+    svg, where = solara.use_memo(lambda: site_map(config, sites), dependencies=[id(config), id(sites)])
     solara.Style(MAP_STYLE)
     ae_open = levers.value.ae_open
     with solara.Div(classes=["site-map"], style="position: relative; max-width: 560px"):

@@ -33,13 +33,14 @@ def _difference(fmt: str, a, b) -> str:
 
 
 def kpi_table(scenario: RunView, baseline: RunView) -> pd.DataFrame:
-    """The last month done: each KPI for the scenario and the baseline, and the difference."""
-    rows = []
+    """The scenario's last month done: each KPI for the scenario and the baseline (the same
+    month: the baseline may have run further), and the difference."""
+    rows, month = [], scenario.month_label
     for kpi, label, fmt in [*SUMMARY_KPIS, *EXTRA_KPIS]:
         if kpi not in scenario.kpis:
             continue
         a = float(scenario.kpis[kpi].iloc[-1])
-        b = float(baseline.kpis[kpi].iloc[-1]) if kpi in baseline.kpis else math.nan
+        b = float(baseline.kpis[kpi].get(month, math.nan)) if kpi in baseline.kpis else math.nan
         rows.append({"KPI": label, "scenario": format_kpi(fmt, a), "baseline": format_kpi(fmt, b),
                      "difference": _difference(fmt, a, b)})
     return pd.DataFrame(rows)

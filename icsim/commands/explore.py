@@ -13,6 +13,7 @@ from rich.console import Console
 
 import viz
 from icsim.commands.common import EXIT_BAD_INPUT, load
+from viz.cache import CACHE_ENV, BaselineCache
 
 
 def _loopback(host: str) -> bool:
@@ -26,7 +27,14 @@ def _loopback(host: str) -> bool:
 
 
 def main(args, out: Console, err: Console) -> int:
-    """Start the interactive explorer (``viz/app.py``) on a Solara server, in place of this process."""
+    """Start the interactive explorer (``viz/app.py``) on a Solara server, in place of this process
+    (or, with ``--clear-cache``, delete the baselines it keeps on disk)."""
+    cache = BaselineCache(args.cache)
+    if args.clear_cache:
+        n = cache.clear()
+        out.print(f"icsim explorer: {n} cached baseline file{'s' if n != 1 else ''} deleted from {cache.folder}",
+                  highlight=False)
+        return 0
     if not 1 <= args.port <= 65535:
         err.print("error: --port: must be between 1 and 65535")
         return EXIT_BAD_INPUT
@@ -50,7 +58,7 @@ def main(args, out: Console, err: Console) -> int:
                   f"machine on port {args.port} can use it and run simulations on it. Use it only on a network "
                   "you trust (the default, 127.0.0.1, serves this machine only).", highlight=False)
     app = Path(viz.__file__).resolve().parent / "app.py"
-    env = {**os.environ, "ICSIM_EXPLORE_CONFIG": str(Path(args.config).resolve()),
+    env = {**os.environ, "ICSIM_EXPLORE_CONFIG": str(Path(args.config).resolve()), CACHE_ENV: str(cache.folder),
            "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false"}
     out.print(f"icsim explorer: {cfg.name} on http://{args.host}:{args.port}/ (Ctrl+C stops it)", highlight=False)
     sys.stdout.flush()

@@ -1,9 +1,11 @@
 """An organisation's books: money in and out, month by month, by category.
 
-Income categories: ``allocation`` (ICB), ``contract`` (paid by the ICB for services),
+Income categories: ``allocation`` (the ICB's programme allocation), ``running_cost_allowance`` (the
+ICB's allowance for its own running costs), ``contract`` (paid by the ICB for services),
 ``better_care_fund``, ``council_budget``, ``central_funding`` (money from NHS England).
 Spending categories: ``pay`` (staff in post), ``agency``, ``non_pay``, ``one_off`` (redundancy and
-the like), ``payments`` (what the ICB pays out), ``care_purchased`` (social care bought).
+the like), ``payments`` (what the ICB pays out to providers and the council), ``care_purchased``
+(social care bought).
 The surplus is income minus spending; a negative surplus is a deficit.
 """
 
@@ -13,7 +15,7 @@ from collections import defaultdict
 
 import pandas as pd
 
-INCOME = ("allocation", "contract", "better_care_fund", "council_budget", "central_funding")
+INCOME = ("allocation", "running_cost_allowance", "contract", "better_care_fund", "council_budget", "central_funding")
 SPENDING = ("pay", "agency", "non_pay", "one_off", "payments", "care_purchased")
 
 

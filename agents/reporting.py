@@ -91,6 +91,8 @@ def finance_kpis(hs) -> dict[str, float]:
         "primary_care_spending": spent(orgs.practices),
         "social_care_spending": spent([orgs.council]),
         "icb_surplus": surplus([orgs.icb]),
+        "icb_running_costs": sum(orgs.icb.ledger.amount(m, c) for m in months for c in ("pay", "non_pay", "one_off"))
+        / years,
         "trusts_surplus": surplus(orgs.trusts),
         "council_surplus": surplus([orgs.council]),
         "system_surplus": surplus([*orgs.nhs_organisations, orgs.council]),

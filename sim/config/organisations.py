@@ -79,25 +79,61 @@ class TariffConfig(Strict):
     elective_inpatient: Money
 
 
+ICBBudgetRule = Literal["cut_running_costs"]
+
+
 class ICBConfig(Strict):
-    """The integrated care board: allocation, contracts, and a duty to break even.
+    """The integrated care board: allocation, contracts, its own running costs and a duty to break even.
 
-    Contracts start, in the first financial year, at each provider's planned cost less
-    ``first_year_savings``; every new year
-    they are uplifted by ``allocation_growth`` less the ``efficiency_asked`` (mandated savings),
-    while providers' costs rise by ``cost_growth`` less what efficiency they actually achieve."""
+    Every growth rate is cash (what a pound buys is not adjusted for general inflation), so that
+    the allocation and the costs it pays for are on one basis. Contracts start, in the first
+    financial year, at each provider's planned cost less ``first_year_savings``; every new year
+    they are uplifted by ``cost_growth`` less ``efficiency_asked`` (the national tariff's cost
+    uplift less its efficiency factor), while providers' costs rise by ``cost_growth`` less the
+    efficiency they actually achieve. The allocation, the Better Care Fund and the running cost
+    allowance grow by ``allocation_growth``; what the ICB receives and does not spend is its
+    surplus (unspent allocation), and nothing else is."""
 
-    allocation_per_head: Money = Field(description="allocation a year per person for the services modelled")
-    allocation_growth: Rate = Field(description="growth of the allocation a year (cash)")
-    cost_growth: Rate = Field(description="pay and price inflation a year faced by every provider")
-    efficiency_asked: Probability = Field(description="savings a year built into contract prices")
+    allocation_per_head: Money = Field(description="programme allocation a year per person for the services "
+                                                   "modelled (cash)")
+    allocation_growth: Rate = Field(description="growth of the allocation a year, in cash (real growth plus "
+                                                "general inflation), like cost_growth")
+    cost_growth: Rate = Field(description="pay and price inflation a year faced by every provider and the ICB, in "
+                                          "cash; also the cost uplift of contracts and of the tariff")
+    efficiency_asked: Probability = Field(description="savings a year built into contract prices: contracts and "
+                                                      "the tariff are uplifted by cost_growth less this")
     first_year_savings: Probability = Field(
         0.0, description="first-year contracts are set this far below providers' planned cost (mandated savings)")
     acute_contract: Literal["block", "activity"] = "block"
     tariff: TariffConfig
     better_care_fund_per_head: Money = Field(description="NHS money a year per person pooled with the council")
-    left_shift_per_year: Probability = Field(0.0, description="share of the acute contract moved to community each year")
-    pooled_budget: bool = Field(False, description="one pooled health and care budget: the ICBConfig covers council overspends")
+    left_shift_per_year: Probability = Field(0.0, description="share of the acute contracts moved to community each year")
+    pooled_budget: bool = Field(False, description="one pooled health and care budget: the ICB covers council overspends")
+    running_cost_allowance_per_head: Money = Field(
+        37.5, le=1000, description="the ICB's running cost allowance a year per person (cash; reference "
+                                   "finance.icb_running_cost_allowance_per_head): it pays the ICB's own staff and "
+                                   "other running costs, which start equal to it")
+    running_cost_staff_share: Probability = Field(
+        0.75, description="share of the ICB's running costs that is its own staff (assumption: reference "
+                          "finance.icb_running_cost_staff_share)")
+    staff_cost_per_fte: Money = Field(
+        55_000, description="average cost a year of one ICB FTE, on-costs included (assumption)")
+    running_cost_cut: Probability = Field(
+        0.0, description="share by which NHS England cuts the running cost allowance (reference "
+                         "finance.icb_running_cost_cut_2025: 50%); 0 for no cut")
+    running_cost_cut_month: int = Field(
+        0, ge=0, le=600, description="month of the run (0 = the first reported month) from which the allowance is cut")
+    running_cost_redundancy_funded: bool = Field(
+        False, description="if false, the ICB pays the redundancy costs of cutting its posts from its own budget "
+                           "(NHS England, March 2023: no extra funding for redundancy)")
+    redundancy_cost_per_fte: Money = Field(30_000, description="one-off cost of one ICB FTE made redundant (assumption, "
+                                                               "as the trusts')")
+    notice_months: int = Field(3, ge=0, le=24, description="cut_running_costs: months from decision to the posts going")
+    running_cost_tolerance: Probability = Field(
+        0.005, description="running costs above the allowance by more than this share trigger the budget rules")
+    budget_rules: list[ICBBudgetRule] = Field(
+        ["cut_running_costs"], description="applied in this order, one more each month the ICB's running costs "
+                                           "exceed its allowance; [] for an ICB that does not act")
 
 
 class GeneralPracticeConfig(Strict):

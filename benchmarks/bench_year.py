@@ -5,9 +5,15 @@ the same number of arrivals as the baseline's A&E attendances in its reported ye
 system also simulates GP appointments, 999 calls, beds, community and social care and the
 warm-up). Each part runs in its own process, so its peak memory (max RSS) is its own. Run:
 
-    python benchmarks/bench_year.py [--config configs/baseline.yaml] [--repeat 1]
+    python benchmarks/bench_year.py [--config configs/baseline.yaml] [--repeat 1] [--command]
 
 Targets: whole-system year at most 2x the bare queue's time; peak memory under 2 GiB.
+
+With ``--command`` it also times ``icsim run`` as a user runs it (a new process: imports, the run,
+the outputs written to a temporary folder), for one year and for three, with each one's peak
+memory: the whole command's time against the bare queue's (target at most 2x), and whether a
+three-year run's peak stays within 10% of a one-year run's (it does not while a run keeps every
+journey until the end).
 """
 
 from __future__ import annotations
@@ -17,7 +23,9 @@ import json
 import resource
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 
 def run_model(config: str) -> dict:
@@ -65,6 +73,16 @@ def run_bare(arrivals: int, servers: int = 20, utilisation: float = 0.8) -> dict
     return {"seconds": time.perf_counter() - t0, "arrivals": arrivals}
 
 
+def run_command(config: str, months: int) -> dict:
+    """``icsim run`` in a process of its own, as a user runs it; its wall time and peak memory."""
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "icsim", "run", config, "--months", str(months), "--out",
+                        str(Path(tmp) / "out")], check=True, capture_output=True)
+        seconds = time.perf_counter() - t0
+    return {"seconds": seconds, "months": months}
+
+
 def part(args: list[str]) -> dict:
     out = subprocess.run([sys.executable, __file__, *args], check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -74,9 +92,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--config", default="configs/baseline.yaml")
     ap.add_argument("--repeat", type=int, default=1)
-    ap.add_argument("--part", choices=["model", "bare"], help=argparse.SUPPRESS)
+    ap.add_argument("--command", action="store_true", help="also time `icsim run` as a user runs it, 1 and 3 years")
+    ap.add_argument("--part", choices=["model", "bare", "command"], help=argparse.SUPPRESS)
     ap.add_argument("--arrivals", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--months", type=int, default=12, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.part == "command":  # the command's own process is this one's only child
+        result = run_command(args.config, args.months)
+        result["peak_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(json.dumps(result))
+        return
     if args.part:
         result = run_model(args.config) if args.part == "model" else run_bare(args.arrivals)
         result["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -92,6 +117,14 @@ def main() -> None:
               f"peak {bare['peak_mib']:.0f} MiB")
         print(f"run {k + 1}: time ratio {model['seconds'] / bare['seconds']:.2f} (target <= 2), "
               f"peak memory {model['peak_mib'] / 1024:.2f} GiB (target < 2)")
+        if args.command:
+            year = part(["--part", "command", "--config", args.config, "--months", "12"])
+            three = part(["--part", "command", "--config", args.config, "--months", "36"])
+            print(f"run {k + 1}: `icsim run` (whole command, outputs written), one year: {year['seconds']:.1f} s, "
+                  f"peak {year['peak_mib']:.0f} MiB; ratio to the bare queue {year['seconds'] / bare['seconds']:.2f} "
+                  "(target <= 2)")
+            print(f"run {k + 1}: `icsim run`, three years: {three['seconds']:.1f} s, peak {three['peak_mib']:.0f} MiB: "
+                  f"{three['peak_mib'] / year['peak_mib'] - 1:+.0%} on one year's (target within 10%, under 1 GiB)")
 
 
 if __name__ == "__main__":

@@ -208,3 +208,23 @@ def test_residents_farther_from_an_ae_is_worked_out_from_the_map():
     people, total, moved = farther(two, closed)
     assert 0 < people < total and moved and "north_general" in moved[0]
     assert farther(base, base)[0] == 0
+
+
+def test_a_run_leaves_no_model_behind_in_the_process_that_made_it():
+    """A Dask worker makes run after run: each run's model (whose objects refer to one another, so
+    only the cyclic collector frees them) must be gone when its results are returned, or a worker's
+    memory grows by a model a run until Dask pauses it."""
+    import gc
+
+    from experiments.runner import run_kpis, run_results
+    from sim.model import HealthSystem
+
+    def models() -> int:
+        return sum(isinstance(o, HealthSystem) for o in gc.get_objects())
+
+    gc.collect()
+    data = load_config(TOWN).model_dump(by_alias=True)
+    for run in (run_results, run_kpis):
+        before = models()
+        run(data, 1, 1)
+        assert models() == before

@@ -155,7 +155,8 @@ def margin_robustness(exp: LoadedExperiment, results: pd.DataFrame, main: list[t
 def assumption_robustness(exp: LoadedExperiment, main: list[tuple[Asked, Judgement]],
                           at_ends: dict[tuple[int, str], pd.DataFrame]) -> pd.DataFrame:
     """Each question judged on the runs with one assumption at the low and at the high end of its
-    range (``at_ends[(assumption index, 'low'|'high')]`` are those runs' results)."""
+    range (``at_ends[(assumption index, 'low'|'high')]`` are those runs' results); a question whose
+    scenarios the assumption's runs left out is not listed under it."""
     rows = []
     for i, assumption in enumerate(exp.spec.assumptions):
         central = _central(exp, assumption.path)
@@ -167,6 +168,8 @@ def assumption_robustness(exp: LoadedExperiment, main: list[tuple[Asked, Judgeme
                 ends[end] = dict((a.id, j) for a, j in judge_questions(exp, at_ends[(i, end)], asked=tried))
         for a, j in main:
             low, high = ends.get("low", {}).get(a.id), ends.get("high", {}).get(a.id)
+            if low is None and high is None:
+                continue  # its scenarios were not run with this assumption moved: nothing to say
             verdicts = {"low": low.answer if low else None, "high": high.answer if high else None}
             changes = [f"{holds(j.answer, v)} at {assumption.path} = {getattr(assumption, e):g}"
                        for e, v in verdicts.items() if v is not None and v != j.answer]

@@ -163,8 +163,8 @@ def write(out: str | Path, exp: LoadedExperiment, judged: Judged) -> Path:
         lines.append("")
     lines += ["## Robustness: does each answer survive its assumptions?", ""]
     if not judged.assumptions.empty:
-        lines += ["Every scenario run again with one assumption at each end of its plausible range (the others as "
-                  "configured), and every question judged again:", "",
+        lines += ["The scenarios each assumption names run again with it at each end of its plausible range (the "
+                  "others as configured), and every question between those scenarios judged again:", "",
                   "| assumption (range) | question | answer | at the low end | at the high end | holds? |",
                   "|---|---|---|---|---|---|"]
         for r in judged.assumptions.itertuples():

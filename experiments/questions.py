@@ -196,8 +196,10 @@ def reference_file() -> str:
     return str(resources.files("sim").joinpath("reference/england.yaml"))
 
 
-def _fmt(x: float) -> str:
-    if not math.isfinite(x):
+def fmt(x: float | None) -> str:
+    """A number for a report or a sentence: millions as 12.3M, hundreds whole, small ones to three
+    significant figures; "-" for a missing or infinite value."""
+    if x is None or not math.isfinite(x):
         return "-"
     ax = abs(x)
     if ax >= 1e6:
@@ -212,8 +214,8 @@ def _fmt(x: float) -> str:
 def evidence_text(asked: Asked, judged) -> str:
     """'ambulance_cat2_mean_minutes in close_two: +3.10 [1.20, 5.00], margin 5 (ambulance_cat2_minutes)'."""
     sign = "+" if judged.difference > 0 else ""
-    return (f"{asked.label} in {asked.scenario} vs {asked.against}: {sign}{_fmt(judged.difference)} "
-            f"[{_fmt(judged.low)}, {_fmt(judged.high)}] at {judged.level:.1%}, margin {_fmt(judged.question.margin)} "
+    return (f"{asked.label} in {asked.scenario} vs {asked.against}: {sign}{fmt(judged.difference)} "
+            f"[{fmt(judged.low)}, {fmt(judged.high)}] at {judged.level:.1%}, margin {fmt(judged.question.margin)} "
             f"({asked.margin_name})")
 
 

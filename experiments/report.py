@@ -19,21 +19,9 @@ import pandas as pd  # noqa: E402
 
 from experiments.config import LoadedExperiment  # noqa: E402
 from experiments.precision import Precision  # noqa: E402
+from experiments.questions import fmt  # noqa: E402 - one number formatter for reports and sentences
 
 FILES = ("report.md", "results.csv", "summary.csv", "verdict.csv", "places.csv", "robustness.csv", "warmup.csv")
-
-
-def fmt(x: float) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "-"
-    ax = abs(x)
-    if ax >= 1e6:
-        return f"{x / 1e6:,.1f}M"
-    if ax >= 100:
-        return f"{x:,.0f}"
-    if ax >= 1:
-        return f"{x:.2f}"
-    return f"{x:.3g}"
 
 
 def signed(x: float) -> str:

@@ -38,7 +38,7 @@ from experiments.robustness import AssumptionSpec, patch, sets, value_at
 from sim.config import Config, ConfigError, deep_merge, load_raw, read_yaml, validate, validate_as
 from sim.config.schema import MAX_SEED, SafeName
 from sim.journeys import COLUMNS
-from sim.kpis import measure
+from sim.kpis import NO_GP_REQUESTS, measure
 
 FINANCE_KPIS = ("cost_per_head", "acute_spending", "community_spending", "primary_care_spending",
                 "social_care_spending", "icb_surplus", "trusts_surplus", "council_surplus", "system_surplus",
@@ -160,11 +160,10 @@ def known_kpis() -> set[str]:
     """Names an experiment may judge by: every KPI of ``sim.kpis.measure`` and the finance KPIs."""
     j = pd.DataFrame({c: pd.Series(dtype=d) for c, (d, _) in COLUMNS.items()})
     j["readmitted"] = pd.Series(dtype=bool)
-    appts = pd.DataFrame({"served_day": [], "request_day": [], "outcome": []})
     census = pd.DataFrame({"service": ["acute_beds", "virtual_ward", "urgent_community_response", "intermediate_care",
                                        "reablement", "home_care", "care_homes", "ambulances"],
                            "day": 0, "occupied": 1, "capacity": 1, "queue": 0, "delayed": 0, "long_stay": 0})
-    return set(measure(j, appts, census, 1.0, 1.0, 0.0)) | set(FINANCE_KPIS)
+    return set(measure(j, NO_GP_REQUESTS, census, 1.0, 1.0, 0.0)) | set(FINANCE_KPIS)
 
 
 def load_experiment(path: str | Path) -> LoadedExperiment:

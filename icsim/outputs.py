@@ -3,7 +3,8 @@
 Tables (pandas DataFrames, one Parquet file each):
 
 - ``journeys``: one row per urgent or planned episode (see ``sim.journeys``), codes as labels;
-- ``gp_appointments``: one row per request for a GP practice appointment;
+- ``gp_appointments``: one row per request for a GP practice appointment, written month by month
+  as the run goes (``ResultWriter``: final requests leave memory, each month a Parquet row group);
 - ``census``: the midnight count of every capacity (beds, cubicles, places, vehicles);
 - ``kpis_monthly`` and ``kpis_by_site``: KPIs per month (long format: month, [site,] kpi, value);
 - ``summary``: each KPI over the whole reported period, beside the published range the config's
@@ -22,7 +23,10 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from agents.reporting import decision_table, finance_summary, ledger_table, organisation_table
 from icsim.folders import Staging
@@ -57,12 +61,63 @@ def journeys_table(hs) -> pd.DataFrame:
     return j
 
 
-def collect(hs) -> dict[str, pd.DataFrame]:
-    """Every output table of a finished (or paused) run."""
-    monthly, by_site, summary = kpi_tables(hs)
-    appts = hs.primary_care.log.frame()
+def gp_frame(rows: dict[str, np.ndarray] | pd.DataFrame, hs) -> pd.DataFrame:
+    """GP requests (``sim.primary_care.AppointmentLog`` columns, ids under ``request``) as the
+    ``gp_appointments`` table: indexed by request id, localities and age bands as labels."""
+    if isinstance(rows, pd.DataFrame):
+        ids, columns = rows.index.to_numpy(), {name: rows[name].to_numpy() for name in rows.columns}
+    else:
+        ids, columns = rows["request"], {k: v for k, v in rows.items() if k != "request"}
+    appts = pd.DataFrame(columns, index=pd.Index(np.asarray(ids, dtype=np.int64), name="request"))
     appts["locality"] = _labels(appts.locality, list(hs.cfg.localities))
     appts["age_band"] = _labels(appts.age_band, list(AGE_BANDS))
+    return appts
+
+
+class ResultWriter:
+    """Tables written while the run goes, into a result's staging folder: each chunk appended as
+    a row group of its table's Parquet file, so that the rows need not stay in memory."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self._writers: dict[str, pq.ParquetWriter] = {}
+
+    def append(self, name: str, df: pd.DataFrame) -> None:
+        table = pa.Table.from_pandas(df, preserve_index=True)
+        writer = self._writers.get(name)
+        if writer is None:
+            writer = self._writers[name] = pq.ParquetWriter(self.folder / f"{name}.parquet", table.schema)
+        writer.write_table(table)
+
+    @property
+    def tables(self) -> set[str]:
+        return set(self._writers)
+
+    def close(self) -> None:
+        for writer in self._writers.values():
+            writer.close()
+        self._writers.clear()
+
+
+def stream(hs, writer: ResultWriter | None) -> None:
+    """Write ``hs``'s GP requests to ``writer`` month by month as they become final (None: keep
+    only their counts, for runs whose tables are not wanted, such as an experiment's)."""
+    if writer is None:
+        hs.primary_care.stream_to(None)
+    else:
+        hs.primary_care.stream_to(lambda rows: writer.append("gp_appointments", gp_frame(rows, hs)))
+
+
+def collect(hs, writer: ResultWriter | None = None) -> dict[str, pd.DataFrame]:
+    """Every output table of a finished (or paused) run; with ``writer`` (the run streamed to
+    it), the GP requests still held go to the writer instead of the tables."""
+    monthly, by_site, summary = kpi_tables(hs)
+    appts = gp_frame(hs.primary_care.log.frame(), hs)
+    streamed = {}
+    if writer is not None and hs.primary_care.streaming:
+        writer.append("gp_appointments", appts)
+    else:
+        streamed = {"gp_appointments": appts}
     summary_table = summary.to_frame()
     calib = footprint_targets(hs.cfg)[["reference", "low", "high", "source"]]
     summary_table = summary_table.join(calib, how="left")
@@ -73,7 +128,7 @@ def collect(hs) -> dict[str, pd.DataFrame]:
     return {
         **organisations,
         "journeys": journeys_table(hs),
-        "gp_appointments": appts,
+        **streamed,
         "census": hs.census.frame(),
         "kpis_monthly": monthly,
         "kpis_by_site": by_site,
@@ -107,9 +162,13 @@ def manifest(hs, seconds: float, command: list[str] | None = None) -> dict:
     }
 
 
-def write(staging: Staging, tables: dict[str, pd.DataFrame], info: dict, cfg: Config) -> Path:
-    """Write the tables and ``cfg``, the config as run, into ``staging``'s folder, then put it in
-    place with ``info`` as its manifest (``icsim.folders``: whole or not at all)."""
+def write(staging: Staging, tables: dict[str, pd.DataFrame], info: dict, cfg: Config,
+          writer: ResultWriter | None = None) -> Path:
+    """Write the tables and ``cfg``, the config as run, into ``staging``'s folder (finishing the
+    files ``writer`` streamed there), then put it in place with ``info`` as its manifest
+    (``icsim.folders``: whole or not at all)."""
+    if writer is not None:
+        writer.close()
     for name, df in tables.items():
         df.to_parquet(staging.path / f"{name}.parquet", index=name in ("journeys", "gp_appointments"))
     (staging.path / "config.yaml").write_text(dump_yaml(cfg))

@@ -31,11 +31,10 @@ import pandas as pd
 from sim.calendar import DAYS_PER_YEAR, MINUTES_PER_DAY, MINUTES_PER_HOUR
 from sim.journeys import End, Entry
 from sim.kpi_names import SITE_KPI_PREFIXES
-from sim.primary_care import GpOutcome
+from sim.primary_care import GP_TALLY
 
 FOUR_HOURS = 4 * MINUTES_PER_HOUR
-_NO_GP_REQUESTS = pd.DataFrame({"served_day": pd.Series(dtype="i4"), "request_day": pd.Series(dtype="i4"),
-                                "outcome": pd.Series(dtype="i1")})
+NO_GP_REQUESTS = pd.DataFrame({"month": pd.Series(dtype="i8"), **{c: pd.Series(dtype="i8") for c in GP_TALLY}})
 TWELVE_HOURS = 12 * MINUTES_PER_HOUR
 _DISCHARGED = [End.DISCHARGED_P0, End.DISCHARGED_P1, End.DISCHARGED_P2, End.DISCHARGED_P3]
 _DIED_IN_CARE = [End.DIED_IN_HOSPITAL, End.DIED_ON_VIRTUAL_WARD]
@@ -76,7 +75,7 @@ def four_hour_type1(j: pd.DataFrame, end_time: float) -> float:
 def measure(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: float, days: float,
             end_time: float) -> dict[str, float]:
     """All KPIs over one slice. ``j`` are the journeys that *started* in the slice, ``appts`` the
-    GP requests made in it, ``census`` its midnight counts; ``days`` its length."""
+    counts of the GP requests made in it (``sim.primary_care.tally_requests``, a row a month), ``census`` its midnight counts; ``days`` its length."""
     out: dict[str, float] = {}
     per_1000_year = 1000.0 / people * DAYS_PER_YEAR / days if people and days else float("nan")
     per_day = 1.0 / days if days else float("nan")
@@ -184,13 +183,12 @@ def measure(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: 
     out.update(death_kpis(j, at_ae[type1], emergency, per_1000_year))
 
     # --- GP ----------------------------------------------------------------------------------------
-    served = appts[appts.served_day >= 0]
-    wait = served.served_day - served.request_day
-    out["gp_appointments_per_1000"] = len(served) * per_1000_year if len(appts) else float("nan")
-    out["gp_wait_mean_days"] = _mean(wait)
-    out["gp_seen_within_14_days_share"] = _share(wait <= 14)
-    out["gp_went_to_ae_instead_per_1000"] = (int((appts.outcome == GpOutcome.WENT_TO_AE_INSTEAD).sum()) * per_1000_year
-                                             if len(appts) else float("nan"))
+    gp = appts[list(GP_TALLY)].sum()
+    requests, served = int(gp.requests), int(gp.served)
+    out["gp_appointments_per_1000"] = served * per_1000_year if requests else float("nan")
+    out["gp_wait_mean_days"] = int(gp.wait_days) / served if served else float("nan")
+    out["gp_seen_within_14_days_share"] = int(gp.seen_within_14_days) / served if served else float("nan")
+    out["gp_went_to_ae_instead_per_1000"] = int(gp.went_to_ae_instead) * per_1000_year if requests else float("nan")
 
     # --- community and social care ---------------------------------------------------------------
     for service in ("virtual_ward", "urgent_community_response", "intermediate_care", "reablement",
@@ -244,13 +242,9 @@ def journey_months(hs) -> pd.DataFrame:
 
 
 def tables_for_kpis(hs) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Journeys, GP requests and census of a run, each with its reporting month (-1 = warm-up)."""
-    cal = hs.calendar
-    j = journey_months(hs)
-    appts = hs.primary_care.log.frame()
-    appts["month"] = cal.month_index(appts.request_day.to_numpy() * MINUTES_PER_DAY)
-    census = hs.census.frame()
-    return j, appts, census
+    """Journeys, the counts of GP requests and the census of a run, each with its reporting month
+    (-1 = warm-up)."""
+    return journey_months(hs), hs.primary_care.tallies(), hs.census.frame()
 
 
 def _summary(hs, j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame) -> pd.Series:
@@ -298,7 +292,7 @@ def group_kpis(j: pd.DataFrame, census: pd.DataFrame, sites: list[int], names: l
     elsewhere = (js.ed_site >= 0) & ~js.ed_site.isin(sites)
     if elsewhere.any():  # a type 1 attendance belongs to the site whose A&E it was, not to one that sent it on
         js = js.assign(ed_site=js.ed_site.where(~elsewhere, -1))
-    kpis = measure(js, _NO_GP_REQUESTS, census[census.site.isin(names)], people, days, end_time)
+    kpis = measure(js, NO_GP_REQUESTS, census[census.site.isin(names)], people, days, end_time)
     return {k: v for k, v in kpis.items() if k.startswith(SITE_KPI_PREFIXES) and "per_1000_population" not in k}
 
 

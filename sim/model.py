@@ -109,6 +109,7 @@ class HealthSystem(mesa.Model):
         self._run_until(float(self.calendar.month_starts[self.month + 1]))
         if self.organisations is not None:
             self.organisations.account()
+        self.primary_care.spill()  # final GP requests leave memory when the run streams its results
         self.month += 1
         if self.month >= self.months:
             self.running = False

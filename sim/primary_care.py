@@ -10,6 +10,11 @@ Long waits push demand to A&E: an urgent request offered a wait longer than
 ``urgent_tolerance_days`` goes to A&E that day with probability ``urgent_to_ae_share`` instead of
 booking. At the consultation, some patients are sent to A&E, referred to community care or
 referred for elective (hospital) care.
+
+A request is final once it is served or went elsewhere; when the run streams its results
+(``spill``, each month) the final requests leave memory for the run's sink (its Parquet file, or
+nowhere) and their GP KPIs are kept as counts per month (``tally_requests``): what the KPIs need,
+exactly, in a few numbers a month instead of a row per request.
 """
 
 from __future__ import annotations
@@ -17,9 +22,12 @@ from __future__ import annotations
 from collections import deque
 from enum import IntEnum
 
-import numpy as np
+from typing import Callable
 
-from sim.calendar import Calendar
+import numpy as np
+import pandas as pd
+
+from sim.calendar import MINUTES_PER_DAY, Calendar
 from sim.columns import ColumnTable
 from sim.config import Config
 from sim.population import ArrivalStream, Cells, day_counts
@@ -43,6 +51,35 @@ class AppointmentLog(ColumnTable):
     INDEX_NAME = "request"
 
 
+# the counts a month's GP KPIs are made of (``sim.kpis.measure``), one row per reporting month
+GP_TALLY = ("requests", "served", "wait_days", "seen_within_14_days", "went_to_ae_instead")
+
+
+def tally_requests(rows, months: np.ndarray) -> pd.DataFrame:
+    """Counts per reporting month of GP requests ``rows`` (columns of ``AppointmentLog``; their
+    ``months``, by the day of the request, -1 = warm-up): requests, served, days waited by those
+    served, served within 14 days, went to A&E instead."""
+    request_day = np.asarray(rows["request_day"], dtype=np.int64)
+    served_day = np.asarray(rows["served_day"], dtype=np.int64)
+    served = served_day >= 0
+    wait = np.where(served, served_day - request_day, 0)
+    frame = pd.DataFrame({
+        "month": np.asarray(months, dtype=np.int64),
+        "requests": np.ones(len(request_day), dtype=np.int64),
+        "served": served.astype(np.int64),
+        "wait_days": wait,
+        "seen_within_14_days": (served & (wait <= 14)).astype(np.int64),
+        "went_to_ae_instead": (np.asarray(rows["outcome"]) == GpOutcome.WENT_TO_AE_INSTEAD).astype(np.int64),
+    })
+    return frame.groupby("month", as_index=False).sum()
+
+
+def add_tallies(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+    """Two months-by-counts tallies added month by month."""
+    both = pd.concat([a, b], ignore_index=True)
+    return both.groupby("month", as_index=False).sum() if len(both) else both
+
+
 class PrimaryCare:
     """The GP practices of every locality, with their booking queues."""
 
@@ -61,6 +98,9 @@ class PrimaryCare:
         days = calendar.days
         expected = float(np.sum(self.stream.per_day)) * days * 1.1
         self.log = AppointmentLog(capacity=int(expected) + 1024)
+        self.streaming = False  # set by ``stream``: final requests leave memory each month
+        self.sink: Callable[[dict[str, np.ndarray]], None] | None = None
+        self.spilled = tally_requests(self.log.frame(), np.zeros(0))  # counts of the requests spilled so far
         horizon = calendar.days + 400
         self.working = np.array([calendar.weekday(d) in pc.working_days for d in range(horizon)])
         self.working_days_before = np.concatenate([[0], np.cumsum(self.working)])
@@ -75,6 +115,43 @@ class PrimaryCare:
 
     def census_rows(self, day: int) -> list[tuple]:
         return [(day, "gp_backlog", "ics", self.backlog(), 0, 0, 0)]
+
+    # --- streaming --------------------------------------------------------------------------------
+
+    def stream_to(self, sink: Callable[[dict[str, np.ndarray]], None] | None) -> None:
+        """From now on, ``spill`` hands final requests to ``sink`` (columns with their ids), or
+        drops them when ``sink`` is None, keeping only their counts. The table keeps room for
+        about two months of requests instead of the whole run's."""
+        self.streaming, self.sink = True, sink
+        two_months = int(float(np.sum(self.stream.per_day)) * 62 * 1.1) + 1024
+        if self.log._cap > max(two_months, self.log.held):
+            self.log._reallocate(max(two_months, self.log.held))
+
+    def oldest_waiting(self) -> int:
+        """Id of the oldest request still in a queue; every request before it is final."""
+        heads = [next((int(a[0]) for a in queue if len(a)), self.log.n) for queue in self.queues]
+        return min(heads, default=self.log.n)
+
+    def spill(self) -> None:
+        """Hand the final requests (all before the oldest still waiting) to the sink and keep
+        their counts; nothing happens unless the run streams."""
+        if not self.streaming:
+            return
+        rows = self.log.spill(self.oldest_waiting())
+        if len(rows[AppointmentLog.INDEX_NAME]) == 0:
+            return
+        self.spilled = add_tallies(self.spilled, tally_requests(rows, self.months_of(rows["request_day"])))
+        if self.sink is not None:
+            self.sink(rows)
+
+    def tallies(self) -> pd.DataFrame:
+        """Counts per reporting month of every request so far (spilled and still held)."""
+        held = self.log.frame()
+        return add_tallies(self.spilled, tally_requests(held, self.months_of(held.request_day.to_numpy())))
+
+    def months_of(self, request_day: np.ndarray) -> np.ndarray:
+        """Reporting month of requests made on ``request_day`` (-1 = warm-up)."""
+        return self.calendar.month_index(np.asarray(request_day, dtype=np.int64) * MINUTES_PER_DAY)
 
     def _offered_day(self, day: int, position: np.ndarray, slots: int) -> np.ndarray:
         """Calendar day of the slot a request at ``position`` in the queue is offered."""
@@ -100,13 +177,14 @@ class PrimaryCare:
             alive = self.deaths_rng.random(len(cell)) >= cells.dead[cell] / np.maximum(cells.people[cell], 1.0)
             cell, u = cell[alive], u[alive]
         n = len(cell)
-        ids = log.new_block(n)
+        ids = log.new_block(n)  # request ids; their rows in the log's arrays are ids - log.base
+        rows = ids - log.base
         loc = cells.locality[cell]
-        log.locality[ids] = loc
-        log.age_band[ids] = cells.age[cell]
-        log.frail[ids] = cells.frail[cell]
-        log.urgent[ids] = u[:, 0] < pc.urgent_share
-        log.request_day[ids] = day
+        log.locality[rows] = loc
+        log.age_band[rows] = cells.age[cell]
+        log.frail[rows] = cells.frail[cell]
+        log.urgent[rows] = u[:, 0] < pc.urgent_share
+        log.request_day[rows] = day
 
         working = bool(self.working[day])
         sent, direct, went = [], [], []
@@ -117,11 +195,11 @@ class PrimaryCare:
             per_day = max(int(round(capacity)), 1)
             ahead = sum(len(a) for a in queue)
             offered = self._offered_day(day, ahead + np.arange(len(mine)), per_day)
-            log.offered_day[mine] = offered
-            gives_up = log.urgent[mine] & (offered - day > pc.urgent_tolerance_days) & (
+            log.offered_day[mine - log.base] = offered
+            gives_up = log.urgent[mine - log.base] & (offered - day > pc.urgent_tolerance_days) & (
                 u[mine - ids[0], 1] < pc.urgent_to_ae_share) if len(mine) else np.zeros(0, bool)
             quitters = mine[gives_up]
-            log.outcome[quitters] = GpOutcome.WENT_TO_AE_INSTEAD
+            log.outcome[quitters - log.base] = GpOutcome.WENT_TO_AE_INSTEAD
             went.append(quitters)
             if len(mine):
                 queue.append(mine[~gives_up])
@@ -148,16 +226,17 @@ class PrimaryCare:
         if not served:
             return np.zeros(0, int), np.zeros(0, int)
         ids = np.concatenate(served)
-        log.served_day[ids] = day
+        log.served_day[ids - log.base] = day
         u = rng.random(len(ids))
         edges = np.cumsum([pc.consultation_to_ae_share, pc.consultation_to_direct_admission_share,
                            pc.consultation_to_community_share, pc.consultation_to_elective_referral_share])
         outcome = np.searchsorted(edges, u, side="right")
-        log.outcome[ids] = np.array([GpOutcome.SENT_TO_AE, GpOutcome.ADMITTED_DIRECT, GpOutcome.REFERRED_COMMUNITY,
+        log.outcome[ids - log.base] = np.array([GpOutcome.SENT_TO_AE, GpOutcome.ADMITTED_DIRECT, GpOutcome.REFERRED_COMMUNITY,
                                      GpOutcome.REFERRED_ELECTIVE, GpOutcome.RESOLVED])[outcome]
         return ids[outcome == 0], ids[outcome == 1]
 
     def _cells_of(self, ids: np.ndarray) -> np.ndarray:
         """Population cell of each request (to create the A&E journey from the same person)."""
         log = self.log
-        return Cells.index(log.locality[ids], log.age_band[ids], log.frail[ids])
+        rows = ids - log.base
+        return Cells.index(log.locality[rows], log.age_band[rows], log.frail[rows])

@@ -15,7 +15,7 @@ from footprints import DAY, NO_ORGANISATIONS, TWO_TOWNS, run
 from sim.census import COLUMNS as CENSUS_COLUMNS
 from sim.journeys import End, Entry, JourneyLog
 from sim.kpis import format_kpi, kpi_tables, mark_readmissions, measure, tables_for_kpis
-from sim.primary_care import AppointmentLog, GpOutcome
+from sim.primary_care import AppointmentLog, GpOutcome, tally_requests
 
 HOUR = 60.0
 PEOPLE, DAYS = 10_000.0, 30.0
@@ -39,7 +39,7 @@ def requests(*rows: dict) -> pd.DataFrame:
     for rid, row in zip(ids, rows):
         for name, value in row.items():
             getattr(log, name)[rid] = value
-    return log.frame()
+    return tally_requests(log.frame(), np.zeros(len(rows)))  # all in month 0
 
 
 def census(*rows: tuple) -> pd.DataFrame:

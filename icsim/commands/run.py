@@ -40,6 +40,8 @@ def main(args, out: Console, err: Console) -> int:
     with Staging(target, "run", args.force) as staging:  # --out checked and writable before simulating
         t0 = time.perf_counter()
         hs = health_system(cfg, seed=seed, months=cfg.run.months)
+        writer = outputs.ResultWriter(staging.path)
+        outputs.stream(hs, writer)  # GP requests written month by month, not kept to the end
         columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TextColumn("months"), TimeElapsedColumn())
         with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
@@ -47,9 +49,9 @@ def main(args, out: Console, err: Console) -> int:
             hs.run(progress=lambda done, total: progress.update(task, completed=done))
         check_finished(hs)
         seconds = time.perf_counter() - t0
-        tables = outputs.collect(hs)
+        tables = outputs.collect(hs, writer)
         info = outputs.manifest(hs, seconds)
-        outputs.write(staging, tables, info, cfg)
+        outputs.write(staging, tables, info, cfg, writer)
     _print_summary(out, cfg, hs, tables, seconds, target)
     return 0
 

@@ -1,0 +1,123 @@
+"""Results written as the run goes: GP requests leave memory each month once final.
+
+A run that streams its GP requests (``icsim.outputs.stream``) must give the same tables and the
+same KPIs, to the bit, as a run that keeps every request to the end; a request still waiting is
+never handed over; and the requests held in memory are those of the last weeks, not of the run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from footprints import NO_ORGANISATIONS, TOWN, config
+
+from agents import health_system
+from icsim import outputs
+from sim.columns import ColumnTable
+from sim.kpis import kpi_tables
+from sim.primary_care import GpOutcome
+
+# too few GPs, so that requests wait (some for weeks) and some go to A&E instead
+SHORT_OF_GPS = {"primary_care": {"gp_fte_per_1000": 0.3}}
+MONTHS = 3
+
+
+def _run(tmp_path=None, spy=None):
+    hs = health_system(config(TOWN, NO_ORGANISATIONS, SHORT_OF_GPS), seed=5, months=MONTHS)
+    writer = None
+    if tmp_path is not None:
+        writer = outputs.ResultWriter(tmp_path)
+        outputs.stream(hs, writer)
+        if spy is not None:
+            sink = hs.primary_care.sink
+            hs.primary_care.sink = lambda rows: (spy(rows, hs), sink(rows))
+    hs.run()
+    tables = outputs.collect(hs, writer)
+    if writer is not None:
+        writer.close()
+    return hs, tables
+
+
+@pytest.fixture(scope="module")
+def kept():
+    return _run()
+
+
+@pytest.fixture(scope="module")
+def streamed(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("streamed")
+    handed = []
+
+    def spy(rows, hs):
+        # what was waiting in a queue at the moment of the spill
+        queued = np.concatenate([a for q in hs.primary_care.queues for a in q] or [np.zeros(0, int)])
+        handed.append((rows, queued, hs.primary_care.log.held))
+
+    hs, tables = _run(folder, spy)
+    return hs, tables, folder, handed
+
+
+def test_streamed_gp_requests_are_the_same_table_as_kept_ones(kept, streamed, tmp_path):
+    _, tables = kept
+    _, _, folder, handed = streamed
+    assert len(handed) >= MONTHS  # a spill at the end of the warm-up's months and of every month
+    tables["gp_appointments"].to_parquet(tmp_path / "kept.parquet", index=True)
+    want = pd.read_parquet(tmp_path / "kept.parquet")
+    got = pd.read_parquet(folder / "gp_appointments.parquet")
+    assert len(want) > 50_000
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+def test_streamed_run_has_the_same_kpis_to_the_bit(kept, streamed):
+    _, want = kept
+    _, got, _, _ = streamed
+    for name in ("kpis_monthly", "kpis_by_site", "summary"):
+        pd.testing.assert_frame_equal(got[name], want[name], check_exact=True)
+    pd.testing.assert_frame_equal(got["journeys"], want["journeys"], check_exact=True)
+
+
+def test_no_request_is_handed_over_while_it_waits(streamed):
+    _, _, _, handed = streamed
+    for rows, queued, _held in handed:
+        assert not np.isin(rows["request"], queued).any()
+        assert (rows["outcome"] != GpOutcome.WAITING).all()
+    ids = np.concatenate([rows["request"] for rows, _, _ in handed])
+    assert (np.diff(ids) == 1).all()  # in order, none twice, none skipped
+
+
+def test_streaming_keeps_weeks_of_requests_in_memory_not_the_run(kept, streamed):
+    hs_kept, _ = kept
+    hs, _, _, handed = streamed
+    assert hs.primary_care.log.n == hs_kept.primary_care.log.n
+    per_month = hs.primary_care.log.n / (MONTHS + hs.calendar.warmup_minutes / (30 * 1440))
+    assert max(held for _, _, held in handed) < per_month  # after each spill: less than a month's requests
+    assert hs.primary_care.log._cap < hs_kept.primary_care.log._cap
+
+
+def test_an_experiment_run_drops_the_rows_and_keeps_the_counts(kept):
+    hs = health_system(config(TOWN, NO_ORGANISATIONS, SHORT_OF_GPS), seed=5, months=MONTHS)
+    outputs.stream(hs, None)
+    hs.run()
+    pd.testing.assert_series_equal(kpi_tables(hs)[2], kpi_tables(kept[0])[2], check_exact=True)
+    assert hs.primary_care.log.held < kept[0].primary_care.log.n / 2
+
+
+class Rows(ColumnTable):
+    COLUMNS = {"value": ("i8", -1), "done": ("?", False)}
+    INDEX_NAME = "row"
+
+
+def test_spilling_keeps_ids_and_the_rows_after_the_cut():
+    table = Rows(capacity=4)
+    ids = table.new_block(10)
+    table.value[ids - table.base] = ids * 10
+    out = table.spill(6)
+    assert out["row"].tolist() == list(range(6)) and out["value"].tolist() == [0, 10, 20, 30, 40, 50]
+    assert table.base == 6 and table.held == 4
+    more = table.new_block(3)
+    assert more.tolist() == [10, 11, 12]
+    table.value[more - table.base] = more * 10
+    frame = table.frame()
+    assert frame.index.tolist() == list(range(6, 13)) and frame.value.tolist() == [i * 10 for i in range(6, 13)]
+    assert table.spill(3)["row"].tolist() == []  # a cut before what was already handed over gives nothing

@@ -20,9 +20,8 @@ exactly, in a few numbers a month instead of a row per request.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from enum import IntEnum
-
-from typing import Callable
 
 import numpy as np
 import pandas as pd

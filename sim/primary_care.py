@@ -95,8 +95,10 @@ class PrimaryCare:
         self.other_per_day = people / 1000.0 * pc.other_staff_appointments_per_1000_per_day
         self.queues = [deque() for _ in range(len(people))]
         days = calendar.days
-        expected = float(np.sum(self.stream.per_day)) * days * 1.1
-        self.log = AppointmentLog(capacity=int(expected) + 1024)
+        # room for two months of requests: a streaming run never needs more (``stream_to``); one
+        # that keeps every request grows the table by doubling
+        two_months = float(np.sum(self.stream.per_day)) * min(days, 62) * 1.1
+        self.log = AppointmentLog(capacity=int(two_months) + 1024)
         self.streaming = False  # set by ``stream``: final requests leave memory each month
         self.sink: Callable[[dict[str, np.ndarray]], None] | None = None
         self.spilled = tally_requests(self.log.frame(), np.zeros(0))  # counts of the requests spilled so far
@@ -119,12 +121,8 @@ class PrimaryCare:
 
     def stream_to(self, sink: Callable[[dict[str, np.ndarray]], None] | None) -> None:
         """From now on, ``spill`` hands final requests to ``sink`` (columns with their ids), or
-        drops them when ``sink`` is None, keeping only their counts. The table keeps room for
-        about two months of requests instead of the whole run's."""
+        drops them when ``sink`` is None, keeping only their counts."""
         self.streaming, self.sink = True, sink
-        two_months = int(float(np.sum(self.stream.per_day)) * 62 * 1.1) + 1024
-        if self.log._cap > max(two_months, self.log.held):
-            self.log._reallocate(max(two_months, self.log.held))
 
     def oldest_waiting(self) -> int:
         """Id of the oldest request still in a queue; every request before it is final."""

@@ -20,7 +20,7 @@ from agents import health_system
 from agents.reporting import finance_kpis
 from sim.completeness import check_finished
 from sim.config import validate
-from sim.kpis import place_summaries, summary_kpis
+from sim.kpis import period_summaries, summary_kpis
 from sim.warmup import truncation_days
 
 COLUMNS = ["scope", "kpi", "value"]
@@ -72,8 +72,9 @@ def run_results(config_data: dict, seed: int, months: int) -> pd.DataFrame:
     (scope ``ics``), of each site and locality (``site:NAME``, ``locality:NAME``), and the days of
     warm-up MSER-5 finds each capacity needed (scope ``warmup``, from the run's own census)."""
     with _run(config_data, seed, months) as hs:
-        rows = [("ics", k, float(v)) for k, v in {**summary_kpis(hs).to_dict(), **finance_kpis(hs)}.items()]
-        for scope, kpis in place_summaries(hs).items():
+        places = period_summaries(hs)
+        rows = [("ics", k, float(v)) for k, v in {**places.pop("ics"), **finance_kpis(hs)}.items()]
+        for scope, kpis in places.items():
             rows += [(scope, k, float(v)) for k, v in kpis.items()]
         rows += [("warmup", series, float(days)) for series, days in truncation_days(hs.census.frame()).items()]
         rows.append(("warmup", "configured", float(hs.cfg.run.warmup_days)))

@@ -35,7 +35,7 @@ from sim.calibration import footprint_targets
 from sim.config import AGE_BANDS, PATHWAYS, Config, dump_yaml
 from sim.config.outcomes import CONDITIONS
 from sim.journeys import End, Entry
-from sim.kpis import kpi_tables, mark_readmissions
+from sim.kpis import kpi_tables
 
 _PACKAGES = ("numpy", "scipy", "simpy", "mesa", "pandas", "pyarrow", "pydantic", "networkx")
 
@@ -45,12 +45,24 @@ def _labels(codes: pd.Series, names: list[str], missing: int = -1) -> pd.Categor
     return pd.Categorical.from_codes(codes.where(codes != missing, -1).astype(int), categories=names)
 
 
+def _enum_labels(codes: pd.Series, enum) -> pd.Categorical:
+    """Integer codes of ``enum`` as a categorical of its members' names (lower case), the
+    categories in the enum's order."""
+    members = list(enum)
+    low = min(m.value for m in members)
+    position = np.full(max(m.value for m in members) - low + 1, -1, dtype=np.int64)
+    for i, m in enumerate(members):
+        position[m.value - low] = i
+    return pd.Categorical.from_codes(position[codes.to_numpy().astype(np.int64) - low],
+                                     categories=[m.name.lower() for m in members])
+
+
 def journeys_table(hs) -> pd.DataFrame:
     """The journey table with readable labels instead of integer codes."""
-    j = mark_readmissions(hs.log.frame())
+    j = hs.log.frame()
     sites, localities = hs.site_names, list(hs.cfg.localities)
-    j["entry"] = pd.Categorical([Entry(c).name.lower() for c in j.entry], categories=[e.name.lower() for e in Entry])
-    j["end"] = pd.Categorical([End(c).name.lower() for c in j.end], categories=[e.name.lower() for e in End])
+    j["entry"] = _enum_labels(j.entry, Entry)
+    j["end"] = _enum_labels(j.end, End)
     for col in ("ed_site", "ucc_site", "bed_site", "transfer_from"):
         j[col] = _labels(j[col], sites)
     j["condition"] = pd.Categorical.from_codes(j.condition.astype(int), categories=["none", *CONDITIONS])

@@ -25,10 +25,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.calendar import MINUTES_PER_DAY
 from sim.config.calibration import period_months, reference_file
 from sim.config.system import Config
-from sim.kpis import group_kpis, locality_kpis, measure, tables_for_kpis
+from sim.kpis import period_tallies
+from sim.tally import finish
 
 COLUMNS = ["scope", "kpi", "reference", "low", "high", "source", "period", "estimate", "required", "note"]
 
@@ -88,23 +88,14 @@ def simulated(hs, labels: Sequence[str] | None = None) -> dict[str, dict[str, fl
     cfg, cal = hs.cfg, hs.calendar
     labels = period_labels(cfg, cal.month_labels) if labels is None else list(labels)
     months = [cal.month_labels.index(label) for label in labels]
-    end = hs.env.now
-    start = float(cal.month_starts[months[0]]) if months[0] > 0 else cal.warmup_minutes
-    stop = min(float(cal.month_starts[months[-1] + 1]), end, cal.end)
-    days = (stop - start) / MINUTES_PER_DAY
-    j, appts, census = tables_for_kpis(hs)
-    j, appts, census = j[j.month.isin(months)], appts[appts.month.isin(months)], census[census.month.isin(months)]
-    people = float(cfg.population)
-    out = {"footprint": measure(j, appts, census, people, days, end)}
-    site_index = {name: i for i, name in enumerate(hs.site_names)}
-    groups = {f"site:{s}": [s] for s in cfg.sites}
+    groups = {}
     if cfg.calibration is not None:
-        groups.update({f"trust:{name}": g.sites for name, g in cfg.calibration.trusts.items()})
-    for scope, names in groups.items():
-        out[scope] = group_kpis(j, census, [site_index[n] for n in names], list(names), people, days, end)
-    residents = np.bincount(hs.cells.locality, weights=hs.cells.people, minlength=len(cfg.localities))
-    for i, name in enumerate(cfg.localities):
-        out[f"locality:{name}"] = locality_kpis(j[j.locality == i], float(residents[i]), days, end)
+        groups = {f"trust:{name}": list(g.sites) for name, g in cfg.calibration.trusts.items()}
+    parts = period_tallies(hs, months, groups, localities=True)
+    out = {"footprint": finish(parts.pop("ics"))}
+    out.update({f"site:{s}": {} for s in cfg.sites})
+    out.update({scope: {} for scope in groups})
+    out.update({scope: finish(t) for scope, t in parts.items()})
     return out
 
 

@@ -1,18 +1,34 @@
 """A growable table stored column by column in numpy arrays.
 
 Hundreds of thousands of journeys and millions of GP requests a year are too many for a Python
-object each; a column per field, grown by doubling, costs a few bytes a row and hands out row
-ids that processes write fields into.
+object each; a column per field costs a few bytes a row and hands out row ids that processes
+write fields into (a row's id is its index in every column, for the whole run).
 
-A table can hand its oldest rows over once they are final (``spill``): they leave memory, row ids
-stay what they were (a row's place in the arrays is its id less ``base``), so that a run's memory
-is set by the rows still open, not by the length of the run.
+A table can hand its oldest rows over once they are final (``spill``), and they leave memory
+while every id stays valid for the rows still held: each column lives in anonymous memory that
+the operating system commits page by page as rows are written (room reserved for a run's rows
+costs nothing until used), and the pages of spilled rows are given back to it
+(``madvise(MADV_DONTNEED)``). A run's memory is then set by the rows still open, not by the
+length of the run. (Where the platform cannot give pages back, spilled rows stay in memory; the
+results are the same.)
 """
 
 from __future__ import annotations
 
+import mmap
+
 import numpy as np
 import pandas as pd
+
+_CAN_RELEASE = hasattr(mmap, "MADV_DONTNEED") and hasattr(mmap.mmap, "madvise")
+
+
+def _column(cap: int, dtype: str) -> tuple[np.ndarray, mmap.mmap]:
+    """A column of ``cap`` rows in anonymous memory (zero until written, committed page by page),
+    and the memory it lives in."""
+    dt = np.dtype(dtype)
+    buffer = mmap.mmap(-1, max(cap * dt.itemsize, 1))
+    return np.frombuffer(buffer, dtype=dt, count=cap), buffer
 
 
 class ColumnTable:
@@ -25,8 +41,10 @@ class ColumnTable:
         self.n = 0  # rows handed out so far: ids 0 .. n-1
         self.base = 0  # id of the first row still held (the rows before it were spilled)
         self._cap = max(int(capacity), 1)
-        for name, (dtype, fill) in self.COLUMNS.items():
-            setattr(self, name, np.full(self._cap, fill, dtype=dtype))
+        self._memory: dict[str, mmap.mmap] = {}
+        for name, (dtype, _fill) in self.COLUMNS.items():
+            col, self._memory[name] = _column(self._cap, dtype)
+            setattr(self, name, col)
 
     @property
     def held(self) -> int:
@@ -34,46 +52,42 @@ class ColumnTable:
         return self.n - self.base
 
     def new_block(self, count: int) -> np.ndarray:
-        """Reserve ``count`` consecutive rows and return their ids."""
-        need = self.held + count
+        """Reserve ``count`` consecutive rows, at their fill values, and return their ids."""
+        need = self.n + count
         if need > self._cap:
             cap = self._cap
             while cap < need:
                 cap *= 2
-            self._reallocate(cap)
-        ids = np.arange(self.n, self.n + count)
-        self.n += count
+            for name, (dtype, _fill) in self.COLUMNS.items():
+                grown, self._memory[name] = _column(cap, dtype)
+                grown[self.base: self.n] = getattr(self, name)[self.base: self.n]
+                setattr(self, name, grown)
+            self._cap = cap
+        for name, (_dtype, fill) in self.COLUMNS.items():
+            getattr(self, name)[self.n: need] = fill
+        ids = np.arange(self.n, need)
+        self.n = need
         return ids
-
-    def _reallocate(self, cap: int) -> None:
-        held = self.held
-        for name, (dtype, fill) in self.COLUMNS.items():
-            grown = np.full(cap, fill, dtype=dtype)
-            grown[:held] = getattr(self, name)[:held]
-            setattr(self, name, grown)
-        self._cap = cap
 
     def spill(self, upto: int) -> dict[str, np.ndarray]:
         """Hand over the rows with ids ``base`` .. ``upto - 1`` (copies, column by column, with
-        their ids under ``INDEX_NAME``) and drop them from memory; the caller must know they are
-        final. The arrays shrink when most of their room is no longer needed."""
+        their ids under ``INDEX_NAME``) and let them leave memory; the caller must know they are
+        final: they are never read or written again."""
         upto = min(max(int(upto), self.base), self.n)
-        k, held = upto - self.base, self.held
         out = {self.INDEX_NAME: np.arange(self.base, upto)}
-        for name, (_dtype, fill) in self.COLUMNS.items():
+        for name in self.COLUMNS:
             col = getattr(self, name)
-            out[name] = col[:k].copy()
-            col[: held - k] = col[k:held]  # numpy copies overlapping ranges correctly
-            col[held - k: held] = fill
+            out[name] = col[self.base: upto].copy()
+            if _CAN_RELEASE:
+                whole_pages = upto * col.itemsize // mmap.PAGESIZE * mmap.PAGESIZE
+                if whole_pages:
+                    self._memory[name].madvise(mmap.MADV_DONTNEED, 0, whole_pages)
         self.base = upto
-        if self._cap > 4 * max(self.held, 1 << 16):
-            self._reallocate(max(2 * self.held, 1 << 16))
         return out
 
     def frame(self) -> pd.DataFrame:
         """The rows still held as a DataFrame indexed by id (a copy, safe to keep while the run
         goes on); every row of the run if nothing was spilled."""
-        held = self.held
-        df = pd.DataFrame({name: getattr(self, name)[:held].copy() for name in self.COLUMNS},
+        df = pd.DataFrame({name: getattr(self, name)[self.base: self.n].copy() for name in self.COLUMNS},
                           index=pd.RangeIndex(self.base, self.n, name=self.INDEX_NAME))
         return df

@@ -95,6 +95,7 @@ COLUMNS: dict[str, tuple[str, float | int]] = {
     "transfer_from": ("i2", -1),  # the site whose beds would have taken the patient, when moved elsewhere
     "transfer_kind": ("i1", 0),  # 0 none, 1 to another site of the same trust, 2 overflow to another trust
     "ambulance_diverted": ("?", False),  # the crew went past a nearer A&E on divert
+    "readmitted": ("?", False),  # followed by an emergency readmission (marked when the readmission arrives)
 }
 
 

@@ -32,6 +32,7 @@ from sim.calendar import DAYS_PER_YEAR, MINUTES_PER_DAY, MINUTES_PER_HOUR
 from sim.journeys import End, Entry
 from sim.kpi_names import SITE_KPI_PREFIXES
 from sim.primary_care import GP_TALLY
+from sim.tally import Rate, Ratio, add, centile, finish, mean, share
 
 FOUR_HOURS = 4 * MINUTES_PER_HOUR
 NO_GP_REQUESTS = pd.DataFrame({"month": pd.Series(dtype="i8"), **{c: pd.Series(dtype="i8") for c in GP_TALLY}})
@@ -39,23 +40,6 @@ TWELVE_HOURS = 12 * MINUTES_PER_HOUR
 _DISCHARGED = [End.DISCHARGED_P0, End.DISCHARGED_P1, End.DISCHARGED_P2, End.DISCHARGED_P3]
 _DIED_IN_CARE = [End.DIED_IN_HOSPITAL, End.DIED_ON_VIRTUAL_WARD]
 _EMERGENCY_ENTRIES = [e for e in Entry if e != Entry.ELECTIVE]
-
-
-def _share(mask: pd.Series | np.ndarray) -> float:
-    mask = np.asarray(mask)
-    return float(mask.mean()) if len(mask) else float("nan")
-
-
-def _quantile(x, q: float) -> float:
-    x = np.asarray(x, dtype=float)
-    x = x[~np.isnan(x)]
-    return float(np.quantile(x, q)) if len(x) else float("nan")
-
-
-def _mean(x) -> float:
-    x = np.asarray(x, dtype=float)
-    x = x[~np.isnan(x)]
-    return float(x.mean()) if len(x) else float("nan")
 
 
 def time_in_ae(j: pd.DataFrame, end_time: float) -> tuple[pd.Series, pd.Series]:
@@ -66,19 +50,35 @@ def time_in_ae(j: pd.DataFrame, end_time: float) -> tuple[pd.Series, pd.Series]:
     return left - at_ae.t_ed_arrival, at_ae.ed_site >= 0
 
 
+def _four_hour_type1(j: pd.DataFrame, end_time: float) -> Ratio:
+    in_ae, type1 = time_in_ae(j, end_time)
+    return share(in_ae[type1] <= FOUR_HOURS)
+
+
 def four_hour_type1(j: pd.DataFrame, end_time: float) -> float:
     """Type 1 A&E four-hour performance of journeys ``j``: the share out of A&E within 4 hours."""
-    in_ae, type1 = time_in_ae(j, end_time)
-    return _share(in_ae[type1] <= FOUR_HOURS)
+    return _four_hour_type1(j, end_time).value()
+
+
+def _per_1000_year(people: float, days: float) -> Rate:
+    return Rate(1000.0 / people * DAYS_PER_YEAR if people else float("nan"), days)
 
 
 def measure(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: float, days: float,
             end_time: float) -> dict[str, float]:
     """All KPIs over one slice. ``j`` are the journeys that *started* in the slice, ``appts`` the
-    counts of the GP requests made in it (``sim.primary_care.tally_requests``, a row a month), ``census`` its midnight counts; ``days`` its length."""
-    out: dict[str, float] = {}
-    per_1000_year = 1000.0 / people * DAYS_PER_YEAR / days if people and days else float("nan")
-    per_day = 1.0 / days if days else float("nan")
+    counts of the GP requests made in it (``sim.primary_care.tally_requests``, a row a month),
+    ``census`` its midnight counts; ``days`` its length."""
+    return finish(tally(j, appts, census, people, days, end_time))
+
+
+def tally(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: float, days: float,
+          end_time: float) -> dict[str, object]:
+    """The parts of every KPI over one slice (``sim.tally``): the KPIs of several slices together
+    are their tallies added, then finished. Arguments as ``measure``'s."""
+    out: dict[str, object] = {}
+    per_1000_year = _per_1000_year(people, days)
+    per_day = Rate(1.0, days)
 
     # --- A&E -----------------------------------------------------------------------------------
     at_ae = j[j.t_ed_arrival.notna()]
@@ -88,17 +88,17 @@ def measure(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: 
     out["ae_attendances_per_day"] = len(at_ae) * per_day
     out["ae_type1_attendances_per_day"] = int(type1.sum()) * per_day
     out["ae_ambulance_arrivals_per_day"] = int(at_ae.t_handover.notna().sum()) * per_day
-    out["ae_4h_all_types"] = _share(in_ae <= FOUR_HOURS)
-    out["ae_4h_type1"] = four_hour_type1(j, end_time)
-    out["ae_12h_from_arrival_share"] = _share(in_ae[type1] > TWELVE_HOURS)
-    out["ae_type1_admitted_share"] = _share(at_ae.admitted[type1])
-    out["ae_corridor_care_share"] = _share(at_ae.corridor[type1])
-    out["ae_travel_minutes_mean"] = _mean(at_ae.travel_minutes)  # home to A&E for those who came themselves
+    out["ae_4h_all_types"] = share(in_ae <= FOUR_HOURS)
+    out["ae_4h_type1"] = _four_hour_type1(j, end_time)
+    out["ae_12h_from_arrival_share"] = share(in_ae[type1] > TWELVE_HOURS)
+    out["ae_type1_admitted_share"] = share(at_ae.admitted[type1])
+    out["ae_corridor_care_share"] = share(at_ae.corridor[type1])
+    out["ae_travel_minutes_mean"] = mean(at_ae.travel_minutes)  # home to A&E for those who came themselves
     urgent = at_ae[type1 & (at_ae.acuity <= 2)]
-    out["time_to_treatment_urgent_minutes"] = _mean(urgent.t_seen - urgent.t_ed_arrival)
+    out["time_to_treatment_urgent_minutes"] = mean(urgent.t_seen - urgent.t_ed_arrival)
     admitted = at_ae[type1 & at_ae.admitted & at_ae.t_decision.notna()]
     trolley = admitted.t_ed_departure.fillna(end_time) - admitted.t_decision
-    out["trolley_wait_mean_hours"] = _mean(trolley) / MINUTES_PER_HOUR
+    out["trolley_wait_mean_hours"] = mean(trolley) / MINUTES_PER_HOUR
     out["trolley_waits_12h_per_1000"] = int((trolley > TWELVE_HOURS).sum()) * per_1000_year
 
     # --- ambulance ------------------------------------------------------------------------------
@@ -107,25 +107,25 @@ def measure(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: 
     attended = calls[calls.end != End.HEAR_AND_TREAT]
     out["ambulance_incidents_per_1000"] = len(calls) * per_1000_year
     out["ambulance_attended_per_1000"] = len(attended) * per_1000_year
-    out["ambulance_cat1_mean_minutes"] = _mean(response[calls.category == 1])
-    out["ambulance_cat2_mean_minutes"] = _mean(response[calls.category == 2])
+    out["ambulance_cat1_mean_minutes"] = mean(response[calls.category == 1])
+    out["ambulance_cat2_mean_minutes"] = mean(response[calls.category == 2])
     # the pre-2017 standard: Category A (here categories 1 and 2) reached within 8 and 19 minutes
     cat_a = response[(calls.category <= 2) & response.notna()]
-    out["ambulance_cat12_8min_share"] = _share(cat_a <= 8)
-    out["ambulance_cat12_19min_share"] = _share(cat_a <= 19)
-    out["ambulance_conveyed_share"] = _share(calls.t_ed_arrival.notna())
-    out["ambulance_conveyed_share_of_attended"] = _share(attended.t_ed_arrival.notna())
-    out["ambulance_see_and_treat_share"] = _share(calls.end == End.SEE_AND_TREAT)
-    out["ambulance_hear_and_treat_share"] = _share(calls.end == End.HEAR_AND_TREAT)
+    out["ambulance_cat12_8min_share"] = share(cat_a <= 8)
+    out["ambulance_cat12_19min_share"] = share(cat_a <= 19)
+    out["ambulance_conveyed_share"] = share(calls.t_ed_arrival.notna())
+    out["ambulance_conveyed_share_of_attended"] = share(attended.t_ed_arrival.notna())
+    out["ambulance_see_and_treat_share"] = share(calls.end == End.SEE_AND_TREAT)
+    out["ambulance_hear_and_treat_share"] = share(calls.end == End.HEAR_AND_TREAT)
     conveyed = calls[calls.t_ed_arrival.notna()]
     handover = conveyed.t_handover - conveyed.t_ed_arrival
-    out["handover_mean_minutes"] = _mean(handover)
-    out["conveyance_minutes_mean"] = _mean(conveyed.conveyance_minutes)
-    out["handover_over_30min_share"] = _share(handover.dropna() > 30)
-    out["handover_over_60min_share"] = _share(handover.dropna() > 60)
+    out["handover_mean_minutes"] = mean(handover)
+    out["conveyance_minutes_mean"] = mean(conveyed.conveyance_minutes)
+    out["handover_over_30min_share"] = share(handover.dropna() > 30)
+    out["handover_over_60min_share"] = share(handover.dropna() > 60)
     out["handover_hours_lost_per_1000"] = float(np.nansum(np.clip(handover - 15, 0, None))) / 60 * per_1000_year
     out["ambulance_diversions"] = int(conveyed.ambulance_diverted.sum())
-    out["ambulance_diverted_share"] = _share(conveyed.ambulance_diverted)
+    out["ambulance_diverted_share"] = share(conveyed.ambulance_diverted)
 
     # --- acute beds -------------------------------------------------------------------------------
     emergency = j[j.admitted & j.entry.isin(_EMERGENCY_ENTRIES) & ~j.diverted]
@@ -133,50 +133,49 @@ def measure(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: 
     out["emergency_admissions_per_day"] = len(emergency) * per_day
     stayed = emergency[emergency.t_discharge.notna() & emergency.t_bed.notna()]
     los_days = (stayed.t_discharge - stayed.t_bed) / MINUTES_PER_DAY
-    out["emergency_zero_day_share"] = _share(los_days < 1)
-    out["emergency_los_mean_days"] = _mean(los_days)
-    out["emergency_los_overnight_mean_days"] = _mean(los_days[los_days >= 1])
+    out["emergency_zero_day_share"] = share(los_days < 1)
+    out["emergency_los_mean_days"] = mean(los_days)
+    out["emergency_los_overnight_mean_days"] = mean(los_days[los_days >= 1])
     delayed = stayed[stayed.pathway > 0]
     out["delayed_discharge_bed_days_per_1000"] = float(((delayed.t_discharge - delayed.t_fit) / MINUTES_PER_DAY).sum()) * per_1000_year
     out["transfers_within_trust"] = int((j.transfer_kind == 1).sum())
     out["transfers_overflow"] = int((j.transfer_kind == 2).sum())
     electives = j[j.entry == Entry.ELECTIVE]
     out["elective_admissions_per_1000"] = int(electives.admitted.sum()) * per_1000_year
-    out["elective_cancelled_share"] = _share(electives.end == End.ELECTIVE_CANCELLED)
+    out["elective_cancelled_share"] = share(electives.end == End.ELECTIVE_CANCELLED)
     waiting = census[census.service == "elective_waiting_list"]
-    out["elective_waiting_list_mean"] = float(waiting.groupby("day").queue.sum().mean()) if len(waiting) else float("nan")
+    out["elective_waiting_list_mean"] = mean(waiting.groupby("day").queue.sum())
     beds = census[census.service == "acute_beds"]
     daily = beds.groupby("day")[["occupied", "capacity", "delayed"]].sum()
     occ = daily.occupied / daily.capacity.where(daily.capacity > 0)
-    out["bed_occupancy_midnight"] = _mean(occ)
-    out["bed_days_over_92pct_share"] = _share(occ > 0.92)
-    out["bed_days_over_95pct_share"] = _share(occ > 0.95)
-    out["delayed_discharges_midnight"] = _mean(daily.delayed)
-    out["delayed_discharge_share_of_beds"] = _mean(daily.delayed / daily.capacity.where(daily.capacity > 0))
+    out["bed_occupancy_midnight"] = mean(occ)
+    out["bed_days_over_92pct_share"] = share(occ > 0.92)
+    out["bed_days_over_95pct_share"] = share(occ > 0.95)
+    out["delayed_discharges_midnight"] = mean(daily.delayed)
+    out["delayed_discharge_share_of_beds"] = mean(daily.delayed / daily.capacity.where(daily.capacity > 0))
     # point prevalence at midnight of stays so far of 21 days or more, over occupied beds (not censored)
     if "long_stay" in beds:
         long_stay = beds.groupby("day")[["long_stay", "occupied"]].sum()
-        out["long_stay_21d_share_of_beds"] = _mean(long_stay.long_stay / long_stay.occupied.where(long_stay.occupied > 0))
+        out["long_stay_21d_share_of_beds"] = mean(long_stay.long_stay / long_stay.occupied.where(long_stay.occupied > 0))
     else:
-        out["long_stay_21d_share_of_beds"] = float("nan")
+        out["long_stay_21d_share_of_beds"] = Ratio(0, 0)
 
     # weekend discharges: discharges per weekend day over discharges per weekday (emergency stays)
     gone = j[j.end.isin(_DISCHARGED) & (j.entry != Entry.ELECTIVE)]
-    out["weekend_discharge_ratio"] = float("nan")
+    out["weekend_discharge_ratio"] = Ratio(0, 0)
     if "discharge_weekday" in gone:  # added by journey_months
-        weekend = (gone.discharge_weekday >= 5).sum() / 2
-        weekday = ((gone.discharge_weekday >= 0) & (gone.discharge_weekday < 5)).sum() / 5
-        if weekday:
-            out["weekend_discharge_ratio"] = float(weekend / weekday)
+        weekend = int((gone.discharge_weekday >= 5).sum()) / 2
+        weekday = int(((gone.discharge_weekday >= 0) & (gone.discharge_weekday < 5)).sum()) / 5
+        out["weekend_discharge_ratio"] = Ratio(weekend, weekday)
 
     # --- readmissions and harm ------------------------------------------------------------------
     discharged = j[j.end.isin(_DISCHARGED + [End.VIRTUAL_WARD_COMPLETED]) & (j.entry != Entry.ELECTIVE)]
     # only discharges whose 30 days have run their course before the end of the run can be judged
     followed_up = discharged[discharged.t_end <= end_time - 30 * MINUTES_PER_DAY]
-    out["readmission_30day_share"] = _share(followed_up.readmitted)
+    out["readmission_30day_share"] = share(followed_up.readmitted)
     out["deteriorations_after_diversion"] = int((j.end == End.VIRTUAL_WARD_DETERIORATED).sum())
     decisions = j[j.admitted & j.entry.isin(_EMERGENCY_ENTRIES)]
-    out["suitable_share_of_admissions"] = _share(decisions.suitable_ooh)
+    out["suitable_share_of_admissions"] = share(decisions.suitable_ooh)
     out["diverted_to_virtual_ward"] = int(j.diverted.sum())
     out["discharged_without_needed_care"] = int((~discharged.care_adequate).sum())
 
@@ -185,22 +184,23 @@ def measure(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: 
     # --- GP ----------------------------------------------------------------------------------------
     gp = appts[list(GP_TALLY)].sum()
     requests, served = int(gp.requests), int(gp.served)
-    out["gp_appointments_per_1000"] = served * per_1000_year if requests else float("nan")
-    out["gp_wait_mean_days"] = int(gp.wait_days) / served if served else float("nan")
-    out["gp_seen_within_14_days_share"] = int(gp.seen_within_14_days) / served if served else float("nan")
-    out["gp_went_to_ae_instead_per_1000"] = int(gp.went_to_ae_instead) * per_1000_year if requests else float("nan")
+    out["gp_appointments_per_1000"] = served * per_1000_year if requests else per_1000_year.undefined()
+    out["gp_wait_mean_days"] = Ratio(int(gp.wait_days), served)
+    out["gp_seen_within_14_days_share"] = Ratio(int(gp.seen_within_14_days), served)
+    out["gp_went_to_ae_instead_per_1000"] = (int(gp.went_to_ae_instead) * per_1000_year if requests
+                                             else per_1000_year.undefined())
 
     # --- community and social care ---------------------------------------------------------------
     for service in ("virtual_ward", "urgent_community_response", "intermediate_care", "reablement",
                     "home_care", "care_homes", "ambulances"):
         rows = census[census.service == service]
-        out[f"{service}_utilisation"] = _mean(rows.occupied / rows.capacity.where(rows.capacity > 0))
-        out[f"{service}_queue_mean"] = _mean(rows.queue)
+        out[f"{service}_utilisation"] = mean(rows.occupied / rows.capacity.where(rows.capacity > 0))
+        out[f"{service}_queue_mean"] = mean(rows.queue)
     return out
 
 
-def death_kpis(j: pd.DataFrame, type1: pd.DataFrame, admissions: pd.DataFrame, per_1000_year: float
-               ) -> dict[str, float]:
+def death_kpis(j: pd.DataFrame, type1: pd.DataFrame, admissions: pd.DataFrame, per_1000_year: Rate
+               ) -> dict[str, object]:
     """Deaths and harm among journeys ``j``: ``type1`` are its type 1 attendances, ``admissions``
     its emergency admissions (not diverted); only journeys whose outcome is decided count."""
     decided = j.death_risk.notna()
@@ -208,11 +208,12 @@ def death_kpis(j: pd.DataFrame, type1: pd.DataFrame, admissions: pd.DataFrame, p
     admitted = admissions[admissions.death_risk.notna()]
     deaths = int(j.died.sum())
     from_delay = int(j.died_from_delay.sum())
-    added = float((j.death_risk[decided] - j.death_risk_no_delay[decided]).sum())
+    # summed in double precision (the risks are stored in single): sums of months then add up exactly enough
+    added = float((j.death_risk[decided].astype(float) - j.death_risk_no_delay[decided].astype(float)).sum())
     return {
-        "deaths_30d_per_1000_attendances": 1000 * _share(attenders.died),
-        "deaths_30d_per_1000_admissions": 1000 * _share(admitted.died),
-        "in_hospital_deaths_per_1000_admissions": 1000 * _share(admitted.end == End.DIED_IN_HOSPITAL),
+        "deaths_30d_per_1000_attendances": 1000 * share(attenders.died),
+        "deaths_30d_per_1000_admissions": 1000 * share(admitted.died),
+        "in_hospital_deaths_per_1000_admissions": 1000 * share(admitted.end == End.DIED_IN_HOSPITAL),
         "in_hospital_deaths": int(j.end.isin(_DIED_IN_CARE).sum()),
         "deaths": deaths,
         "deaths_per_1000_population": deaths * per_1000_year,
@@ -220,20 +221,22 @@ def death_kpis(j: pd.DataFrame, type1: pd.DataFrame, admissions: pd.DataFrame, p
         "deaths_from_delay_expected": added,
         "deaths_from_delay_per_1000_population": from_delay * per_1000_year,
         "harm_events_in_hospital": int(j.harm.sum()),
-        "harm_events_in_hospital_expected": float(j.harm_risk.sum()),
+        "harm_events_in_hospital_expected": float(j.harm_risk.astype(float).sum()),
     }
 
 
 def mark_readmissions(j: pd.DataFrame) -> pd.DataFrame:
-    """Add ``readmitted``: the journey was followed by an emergency readmission within 30 days."""
+    """Mark ``readmitted`` the journeys of ``j`` followed by an emergency readmission in ``j``
+    (a run marks them as the readmission arrives; this marks a table put together by hand)."""
     prev = j.loc[j.entry == Entry.READMISSION, "previous"].to_numpy()
-    j["readmitted"] = np.isin(j.index.to_numpy(), prev[prev >= 0])
+    marked = np.isin(j.index.to_numpy(), prev[prev >= 0])
+    j["readmitted"] = j["readmitted"] | marked if "readmitted" in j else marked
     return j
 
 
 def journey_months(hs) -> pd.DataFrame:
     """The journeys so far, each with its reporting month (by when it began; -1 = warm-up)."""
-    j = mark_readmissions(hs.log.frame())
+    j = hs.log.frame()
     j["month"] = hs.calendar.month_index(j.t_arrival.to_numpy())
     day = np.floor(j.t_discharge.to_numpy() / MINUTES_PER_DAY)
     weekday = (hs.calendar.origin.weekday() + day) % 7
@@ -247,18 +250,61 @@ def tables_for_kpis(hs) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     return journey_months(hs), hs.primary_care.tallies(), hs.census.frame()
 
 
-def _summary(hs, j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame) -> pd.Series:
-    cal, end = hs.calendar, hs.env.now
-    days = (min(end, cal.end) - cal.warmup_minutes) / MINUTES_PER_DAY
-    summary = pd.Series(measure(j[j.month >= 0], appts[appts.month >= 0], census[census.month >= 0],
-                                float(hs.cfg.population), days, end), name="value")
+def _month_days(hs, m: int) -> float:
+    cal = hs.calendar
+    return (cal.month_starts[m + 1] - cal.month_starts[m]) / MINUTES_PER_DAY
+
+
+def months_run(hs) -> list[int]:
+    """The reporting months the run has begun (every one of them, once it has finished)."""
+    cal = hs.calendar
+    return [m for m in range(len(cal.month_labels)) if cal.month_starts[m] < hs.env.now]
+
+
+def month_tallies(hs, j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, m: int,
+                  groups: dict[str, list[str]] | None = None, localities: bool = False, sites: bool = True
+                  ) -> dict[str, dict]:
+    """The tallies (``tally``) of reporting month ``m`` as measured at the model's current time,
+    by scope: ``ics``; ``site:NAME`` for every site unless not ``sites`` (``SITE_KPI_PREFIXES``,
+    over the journeys that used its A&E, urgent care centre or beds); each of ``groups`` (scope -> its sites' names, as a
+    trust's); ``locality:NAME`` for every locality when ``localities``. ``j``, ``appts`` and
+    ``census`` are ``tables_for_kpis(hs)``."""
+    end, people, days = hs.env.now, float(hs.cfg.population), _month_days(hs, m)
+    jm, am, cm = j[j.month == m], appts[appts.month == m], census[census.month == m]
+    out = {"ics": tally(jm, am, cm, people, days, end)}
+    site_index = {name: i for i, name in enumerate(hs.site_names)}
+    scopes = {f"site:{name}": [name] for name in hs.site_names} if sites else {}
+    scopes.update(groups or {})
+    for scope, names in scopes.items():
+        part = _group_tally(jm, cm, [site_index[n] for n in names], list(names), people, days, end)
+        if part:
+            out[scope] = part
+    if localities:
+        residents = np.bincount(hs.cells.locality, weights=hs.cells.people, minlength=len(hs.cfg.localities))
+        for i, name in enumerate(hs.cfg.localities):
+            out[f"locality:{name}"] = _locality_tally(jm[jm.locality == i], float(residents[i]), days, end)
+    return out
+
+
+def period_tallies(hs, months: list[int], groups: dict[str, list[str]] | None = None, localities: bool = False,
+                   sites: bool = True) -> dict[str, dict]:
+    """The tallies of reporting ``months`` taken together, by scope (as ``month_tallies``): each
+    month's parts added, so that the KPIs of a period are its months' sums divided."""
+    j, appts, census = tables_for_kpis(hs)
+    per_month = [month_tallies(hs, j, appts, census, m, groups, localities, sites) for m in months]
+    scopes = dict.fromkeys(scope for month in per_month for scope in month)
+    return {scope: add(month[scope] for month in per_month if scope in month) for scope in scopes}
+
+
+def _summary_series(values: dict[str, float]) -> pd.Series:
+    summary = pd.Series(values, name="value", dtype=float)
     summary.index.name = "kpi"
     return summary
 
 
 def summary_kpis(hs) -> pd.Series:
     """Every KPI over the whole reported period (after the warm-up): what experiments compare."""
-    return _summary(hs, *tables_for_kpis(hs))
+    return _summary_series(finish(period_tallies(hs, months_run(hs), sites=False)["ics"]))
 
 
 def month_kpis(hs, j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, m: int
@@ -266,13 +312,9 @@ def month_kpis(hs, j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, m
     """KPIs of reporting month ``m`` (as measured at the model's current time): the ICS's, and
     each site's (``SITE_KPI_PREFIXES``) over the journeys that used its A&E, urgent care centre or
     beds. ``j``, ``appts`` and ``census`` are ``tables_for_kpis(hs)``."""
-    cal, end = hs.calendar, hs.env.now
-    people = float(hs.cfg.population)
-    days = (cal.month_starts[m + 1] - cal.month_starts[m]) / MINUTES_PER_DAY
-    jm, am, cm = j[j.month == m], appts[appts.month == m], census[census.month == m]
-    ics = measure(jm, am, cm, people, days, end)
-    by_site = {site: site_kpis(jm, cm, s, site, people, days, end) for s, site in enumerate(hs.site_names)}
-    return ics, {site: kpis for site, kpis in by_site.items() if kpis}
+    parts = month_tallies(hs, j, appts, census, m)
+    by_site = {scope.removeprefix("site:"): finish(t) for scope, t in parts.items() if scope.startswith("site:")}
+    return finish(parts["ics"]), by_site
 
 
 def site_kpis(j: pd.DataFrame, census: pd.DataFrame, site: int, name: str, people: float, days: float,
@@ -286,36 +328,45 @@ def group_kpis(j: pd.DataFrame, census: pd.DataFrame, sites: list[int], names: l
                days: float, end_time: float) -> dict[str, float]:
     """The site KPIs (``SITE_KPI_PREFIXES``) of a group of sites taken together (a trust's), over the
     journeys that used any of their A&Es, urgent care centres or beds and their rows of the census."""
+    return finish(_group_tally(j, census, sites, names, people, days, end_time))
+
+
+def _group_tally(j: pd.DataFrame, census: pd.DataFrame, sites: list[int], names: list[str], people: float,
+                 days: float, end_time: float) -> dict[str, object]:
     js = j[j.ed_site.isin(sites) | j.ucc_site.isin(sites) | j.bed_site.isin(sites)]
     if len(js) == 0:
         return {}
     elsewhere = (js.ed_site >= 0) & ~js.ed_site.isin(sites)
     if elsewhere.any():  # a type 1 attendance belongs to the site whose A&E it was, not to one that sent it on
         js = js.assign(ed_site=js.ed_site.where(~elsewhere, -1))
-    kpis = measure(js, NO_GP_REQUESTS, census[census.site.isin(names)], people, days, end_time)
-    return {k: v for k, v in kpis.items() if k.startswith(SITE_KPI_PREFIXES) and "per_1000_population" not in k}
+    parts = tally(js, NO_GP_REQUESTS, census[census.site.isin(names)], people, days, end_time)
+    return {k: v for k, v in parts.items() if k.startswith(SITE_KPI_PREFIXES) and "per_1000_population" not in k}
 
 
 def locality_kpis(j: pd.DataFrame, people: float, days: float, end_time: float) -> dict[str, float]:
     """Ambulance response (mean and 90th centile, all categories and category 2, call to arrival on
     scene), conveyance, travel to A&E and four-hour performance for one locality's journeys ``j``."""
+    return finish(_locality_tally(j, people, days, end_time))
+
+
+def _locality_tally(j: pd.DataFrame, people: float, days: float, end_time: float) -> dict[str, object]:
     calls = j[j.entry == Entry.AMBULANCE_CALL]
     response = (calls.t_response - calls.t_arrival).dropna()
     cat2 = response[calls.category == 2]
     at_ae = j[j.t_ed_arrival.notna()]
-    per_1000_year = 1000.0 / people * DAYS_PER_YEAR / days if people and days else math.nan
+    per_1000_year = _per_1000_year(people, days)
     admissions = j[j.admitted & j.entry.isin(_EMERGENCY_ENTRIES) & ~j.diverted]
     deaths = death_kpis(j, at_ae[at_ae.ed_site >= 0], admissions, per_1000_year)
     return {
-        "ambulance_response_mean_minutes": _mean(response),
-        "ambulance_response_p90_minutes": _quantile(response, 0.9),
-        "ambulance_cat2_mean_minutes": _mean(cat2),
-        "ambulance_cat2_p90_minutes": _quantile(cat2, 0.9),
-        "conveyance_minutes_mean": _mean(calls.conveyance_minutes),
-        "ambulance_diverted_share": _share(calls.ambulance_diverted[calls.t_ed_arrival.notna()]),
-        "ae_travel_minutes_mean": _mean(at_ae.travel_minutes),
-        "ae_4h_type1": four_hour_type1(j, end_time),
-        "ae_attendances_per_1000": len(at_ae) * 1000.0 / people * DAYS_PER_YEAR / days if people and days else math.nan,
+        "ambulance_response_mean_minutes": mean(response),
+        "ambulance_response_p90_minutes": centile(response, 0.9),
+        "ambulance_cat2_mean_minutes": mean(cat2),
+        "ambulance_cat2_p90_minutes": centile(cat2, 0.9),
+        "conveyance_minutes_mean": mean(calls.conveyance_minutes),
+        "ambulance_diverted_share": share(calls.ambulance_diverted[calls.t_ed_arrival.notna()]),
+        "ae_travel_minutes_mean": mean(at_ae.travel_minutes),
+        "ae_4h_type1": _four_hour_type1(j, end_time),
+        "ae_attendances_per_1000": len(at_ae) * per_1000_year,
         "deaths_per_1000_population": deaths["deaths_per_1000_population"],
         "deaths_from_delay_per_1000_population": deaths["deaths_from_delay_per_1000_population"],
         **{k: deaths[k] for k in ("deaths_30d_per_1000_attendances", "deaths_30d_per_1000_admissions",
@@ -327,30 +378,29 @@ def locality_kpis(j: pd.DataFrame, people: float, days: float, end_time: float) 
 def place_summaries(hs) -> dict[str, dict[str, float]]:
     """Every site's and every locality's KPIs over the whole reported period, keyed
     ``site:NAME`` and ``locality:NAME``: what experiments compare place by place."""
-    j, _, census = tables_for_kpis(hs)
-    cal, end = hs.calendar, hs.env.now
-    days = (min(end, cal.end) - cal.warmup_minutes) / MINUTES_PER_DAY
-    j, census = j[j.month >= 0], census[census.month >= 0]
-    people = float(hs.cfg.population)
-    out = {f"site:{name}": site_kpis(j, census, s, name, people, days, end) for s, name in enumerate(hs.site_names)}
-    residents = np.bincount(hs.cells.locality, weights=hs.cells.people, minlength=len(hs.cfg.localities))
-    for i, name in enumerate(hs.cfg.localities):
-        out[f"locality:{name}"] = locality_kpis(j[j.locality == i], float(residents[i]), days, end)
-    return {scope: kpis for scope, kpis in out.items() if kpis}
+    return {scope: kpis for scope, kpis in period_summaries(hs).items() if scope != "ics"}
+
+
+def period_summaries(hs) -> dict[str, dict[str, float]]:
+    """The footprint's KPIs over the whole reported period (``ics``, as ``summary_kpis``) and
+    every site's and locality's (as ``place_summaries``), measured in one pass over the months."""
+    parts = period_tallies(hs, months_run(hs), localities=True)
+    return {scope: finish(t) for scope, t in parts.items() if t}
 
 
 def kpi_tables(hs) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
-    """Monthly ICS KPIs (long), monthly KPIs by site (long) and the whole-period summary."""
+    """Monthly ICS KPIs (long), monthly KPIs by site (long) and the whole-period summary (the
+    months' tallies added)."""
     j, appts, census = tables_for_kpis(hs)
-    cal = hs.calendar
-    rows, site_rows = [], []
-    for m, label in enumerate(cal.month_labels):
-        if cal.month_starts[m] >= hs.env.now:
-            break
-        ics, by_site = month_kpis(hs, j, appts, census, m)
-        rows += [(label, kpi, value) for kpi, value in ics.items()]
-        site_rows += [(label, site, kpi, value) for site, kpis in by_site.items() for kpi, value in kpis.items()]
-    summary = _summary(hs, j, appts, census)
+    labels = hs.calendar.month_labels
+    rows, site_rows, ics = [], [], []
+    for m in months_run(hs):
+        parts = month_tallies(hs, j, appts, census, m)
+        ics.append(parts["ics"])
+        rows += [(labels[m], kpi, value) for kpi, value in finish(parts["ics"]).items()]
+        site_rows += [(labels[m], scope.removeprefix("site:"), kpi, value) for scope, t in parts.items()
+                      if scope.startswith("site:") for kpi, value in finish(t).items()]
+    summary = _summary_series(finish(add(ics)))
     monthly = pd.DataFrame(rows, columns=["month", "kpi", "value"])
     by_site = pd.DataFrame(site_rows, columns=["month", "site", "kpi", "value"])
     return monthly, by_site, summary

@@ -492,6 +492,8 @@ class NeedMaker:
             log.category[sl] = batch.category
         if previous is not None:
             log.previous[sl] = previous
+            if entry == Entry.READMISSION:
+                log.readmitted[previous[previous >= 0]] = True
         rows = list(map(_need_from_row, zip(*(np.asarray(c).tolist() for c in cols))))
         if len(rows[0]) != len(Need._fields):  # pragma: no cover - a declaration without its field
             raise RuntimeError("a need was drawn without a field in the Need record")

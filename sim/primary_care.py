@@ -95,10 +95,8 @@ class PrimaryCare:
         self.other_per_day = people / 1000.0 * pc.other_staff_appointments_per_1000_per_day
         self.queues = [deque() for _ in range(len(people))]
         days = calendar.days
-        # room for two months of requests: a streaming run never needs more (``stream_to``); one
-        # that keeps every request grows the table by doubling
-        two_months = float(np.sum(self.stream.per_day)) * min(days, 62) * 1.1
-        self.log = AppointmentLog(capacity=int(two_months) + 1024)
+        expected = float(np.sum(self.stream.per_day)) * days * 1.1  # room reserved, used page by page
+        self.log = AppointmentLog(capacity=int(expected) + 1024)
         self.streaming = False  # set by ``stream``: final requests leave memory each month
         self.sink: Callable[[dict[str, np.ndarray]], None] | None = None
         self.spilled = tally_requests(self.log.frame(), np.zeros(0))  # counts of the requests spilled so far
@@ -174,14 +172,13 @@ class PrimaryCare:
             alive = self.deaths_rng.random(len(cell)) >= cells.dead[cell] / np.maximum(cells.people[cell], 1.0)
             cell, u = cell[alive], u[alive]
         n = len(cell)
-        ids = log.new_block(n)  # request ids; their rows in the log's arrays are ids - log.base
-        rows = ids - log.base
+        ids = log.new_block(n)
         loc = cells.locality[cell]
-        log.locality[rows] = loc
-        log.age_band[rows] = cells.age[cell]
-        log.frail[rows] = cells.frail[cell]
-        log.urgent[rows] = u[:, 0] < pc.urgent_share
-        log.request_day[rows] = day
+        log.locality[ids] = loc
+        log.age_band[ids] = cells.age[cell]
+        log.frail[ids] = cells.frail[cell]
+        log.urgent[ids] = u[:, 0] < pc.urgent_share
+        log.request_day[ids] = day
 
         working = bool(self.working[day])
         sent, direct, went = [], [], []
@@ -192,11 +189,11 @@ class PrimaryCare:
             per_day = max(int(round(capacity)), 1)
             ahead = sum(len(a) for a in queue)
             offered = self._offered_day(day, ahead + np.arange(len(mine)), per_day)
-            log.offered_day[mine - log.base] = offered
-            gives_up = log.urgent[mine - log.base] & (offered - day > pc.urgent_tolerance_days) & (
+            log.offered_day[mine] = offered
+            gives_up = log.urgent[mine] & (offered - day > pc.urgent_tolerance_days) & (
                 u[mine - ids[0], 1] < pc.urgent_to_ae_share) if len(mine) else np.zeros(0, bool)
             quitters = mine[gives_up]
-            log.outcome[quitters - log.base] = GpOutcome.WENT_TO_AE_INSTEAD
+            log.outcome[quitters] = GpOutcome.WENT_TO_AE_INSTEAD
             went.append(quitters)
             if len(mine):
                 queue.append(mine[~gives_up])
@@ -223,17 +220,16 @@ class PrimaryCare:
         if not served:
             return np.zeros(0, int), np.zeros(0, int)
         ids = np.concatenate(served)
-        log.served_day[ids - log.base] = day
+        log.served_day[ids] = day
         u = rng.random(len(ids))
         edges = np.cumsum([pc.consultation_to_ae_share, pc.consultation_to_direct_admission_share,
                            pc.consultation_to_community_share, pc.consultation_to_elective_referral_share])
         outcome = np.searchsorted(edges, u, side="right")
-        log.outcome[ids - log.base] = np.array([GpOutcome.SENT_TO_AE, GpOutcome.ADMITTED_DIRECT, GpOutcome.REFERRED_COMMUNITY,
+        log.outcome[ids] = np.array([GpOutcome.SENT_TO_AE, GpOutcome.ADMITTED_DIRECT, GpOutcome.REFERRED_COMMUNITY,
                                      GpOutcome.REFERRED_ELECTIVE, GpOutcome.RESOLVED])[outcome]
         return ids[outcome == 0], ids[outcome == 1]
 
     def _cells_of(self, ids: np.ndarray) -> np.ndarray:
         """Population cell of each request (to create the A&E journey from the same person)."""
         log = self.log
-        rows = ids - log.base
-        return Cells.index(log.locality[rows], log.age_band[rows], log.frail[rows])
+        return Cells.index(log.locality[ids], log.age_band[ids], log.frail[ids])

@@ -27,6 +27,7 @@ JOURNEYS_PER_ARRIVAL = 1.3
 BASE_BYTES = 160 * 2**20  # the interpreter with the model's libraries loaded
 BYTES_PER_JOURNEY = 128
 BYTES_PER_GP_REQUEST = 64
+GP_MONTHS_HELD = 2  # months of GP requests in memory at once in a run that streams them
 BYTES_PER_CARE_PLACE = 256  # a home care package or care home place, held from the start
 SECONDS_PER_EVENT = 2e-6  # per journey or GP request
 MAX_RUN_HOURS = 48  # a run estimated to take longer is refused
@@ -74,7 +75,9 @@ def needs(cfg: Config, months: int | None = None) -> RunNeeds:
     gp_requests = gp * years * growth
     reported = (urgent + gp) * (calendar.end - calendar.warmup_minutes) / (365.25 * 1440)
     places = cfg.social_care.home_care_packages + cfg.social_care.care_home_places
-    memory = BASE_BYTES + BYTES_PER_JOURNEY * journeys + BYTES_PER_GP_REQUEST * gp_requests + BYTES_PER_CARE_PLACE * places
+    # GP requests leave memory each month once final (``PrimaryCare.spill``): about two months' are held at once
+    gp_held = gp * min(years, GP_MONTHS_HELD * 30.44 / 365.25) * growth
+    memory = BASE_BYTES + BYTES_PER_JOURNEY * journeys + BYTES_PER_GP_REQUEST * gp_held + BYTES_PER_CARE_PLACE * places
     return RunNeeds(cfg.population, len(calendar.month_labels), calendar.days, journeys, reported, gp_requests,
                     memory, SECONDS_PER_EVENT * (journeys + gp_requests))
 

@@ -21,7 +21,7 @@ from sim.calibration import calibration_table, compare, simulated, targets
 from sim.config import ConfigError, load_config, load_raw, validate
 from sim.config.calibration import period_months
 from sim.kpi_names import FOOTPRINT_KPIS
-from sim.kpis import kpi_tables, measure, summary_kpis
+from sim.kpis import NO_GP_REQUESTS, kpi_tables, measure, summary_kpis
 
 TOWN = ROOT / "tests" / "configs" / "town.yaml"
 
@@ -50,9 +50,8 @@ def test_kpi_names_are_exactly_what_measure_returns():
     from sim.journeys import COLUMNS
     j = pd.DataFrame({c: pd.Series(dtype=d) for c, (d, _) in COLUMNS.items()})
     j["readmitted"] = pd.Series(dtype=bool)
-    appts = pd.DataFrame({"served_day": [], "request_day": [], "outcome": []})
     census = pd.DataFrame({"service": ["acute_beds"], "day": 0, "occupied": 1, "capacity": 1, "queue": 0, "delayed": 0})
-    assert set(measure(j, appts, census, 1.0, 1.0, 0.0)) == set(FOOTPRINT_KPIS)
+    assert set(measure(j, NO_GP_REQUESTS, census, 1.0, 1.0, 0.0)) == set(FOOTPRINT_KPIS)
 
 
 def test_the_baselines_targets_carry_their_sources():

@@ -11,11 +11,23 @@ import numpy as np
 import pandas as pd
 import pytest
 from footprints import DAY, NO_ORGANISATIONS, TWO_TOWNS, run
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.census import COLUMNS as CENSUS_COLUMNS
 from sim.journeys import End, Entry, JourneyLog
-from sim.kpis import format_kpi, kpi_tables, mark_readmissions, measure, tables_for_kpis
+from sim.kpis import (
+    format_kpi,
+    kpi_tables,
+    locality_kpis,
+    mark_readmissions,
+    measure,
+    place_summaries,
+    site_kpis,
+    tables_for_kpis,
+)
 from sim.primary_care import AppointmentLog, GpOutcome, tally_requests
+from sim.tally import Rate, mean, share
 
 HOUR = 60.0
 PEOPLE, DAYS = 10_000.0, 30.0
@@ -339,3 +351,68 @@ def test_a_site_without_a_type_1_ae_reports_no_type_1_attendances(two_months):
     sites = by_site[by_site.kpi == "ae_type1_attendances_per_day"].groupby("month").value.sum()
     ics = monthly[monthly.kpi == "ae_type1_attendances_per_day"].set_index("month").value
     np.testing.assert_allclose(sites.loc[ics.index].to_numpy(), ics.to_numpy(), rtol=1e-9)
+
+
+# --- the whole period from its months -----------------------------------------------------------------
+
+def _close(a: dict, b: dict) -> list[str]:
+    """KPIs of ``a`` and ``b`` that differ beyond summation order (1e-12 relative)."""
+    return [k for k in a if not (math.isnan(a[k]) and math.isnan(b[k])) and not math.isclose(a[k], b[k], rel_tol=1e-12)]
+
+
+def test_the_summary_is_the_whole_reported_period_measured_at_once(two_months):
+    """The summary adds the months' tallies; measuring all the reported journeys, GP requests and
+    census at once (the definition) must give the same values."""
+    hs = two_months
+    j, appts, census = tables_for_kpis(hs)
+    days = (hs.env.now - hs.calendar.warmup_minutes) / DAY
+    whole = measure(j[j.month >= 0], appts[appts.month >= 0], census[census.month >= 0], float(hs.cfg.population),
+                    days, hs.env.now)
+    summary = kpi_tables(hs)[2].to_dict()
+    assert set(summary) == set(whole) and not _close(whole, summary)
+    assert summary["ae_attendances_per_1000"] > 0 and not math.isnan(summary["ae_4h_type1"])
+
+
+def test_places_over_the_period_are_their_journeys_measured_at_once(two_months):
+    hs = two_months
+    j, _, census = tables_for_kpis(hs)
+    j, census = j[j.month >= 0], census[census.month >= 0]
+    days = (hs.env.now - hs.calendar.warmup_minutes) / DAY
+    people, end = float(hs.cfg.population), hs.env.now
+    places = place_summaries(hs)
+    for s, name in enumerate(hs.site_names):
+        want = site_kpis(j, census, s, name, people, days, end)
+        assert (f"site:{name}" in places) == bool(want)
+        if want:
+            assert not _close(want, places[f"site:{name}"])
+    residents = np.bincount(hs.cells.locality, weights=hs.cells.people, minlength=len(hs.cfg.localities))
+    for i, name in enumerate(hs.cfg.localities):
+        want = locality_kpis(j[j.locality == i], float(residents[i]), days, end)
+        got = places[f"locality:{name}"]
+        assert not _close(want, got)
+        assert got["ambulance_response_p90_minutes"] == want["ambulance_response_p90_minutes"]  # centiles: exact
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 1e4), st.booleans()), max_size=30), st.integers(0, 30))
+def test_a_tally_split_anywhere_adds_up_to_the_whole(rows, cut):
+    """Shares, means and rates of two slices added are those of the slices taken together."""
+    x = np.array([r[0] for r in rows], dtype=float)
+    mask = np.array([r[1] for r in rows], dtype=bool)
+    cut = min(cut, len(rows))
+    for part in (tally_share, tally_mean):
+        whole = part(x, mask)
+        halves = part(x[:cut], mask[:cut]) + part(x[cut:], mask[cut:])
+        assert (math.isnan(whole.value()) and math.isnan(halves.value())) or math.isclose(
+            whole.value(), halves.value(), rel_tol=1e-12)
+    rate = Rate(1000 / 500 * 365.25, 10.0)
+    assert math.isclose((len(x[:cut]) * rate + len(x[cut:]) * Rate(rate.scale, 5.0)).value(),
+                        len(x) * 1000 / 500 * 365.25 / 15.0, rel_tol=1e-12)
+
+
+def tally_share(x, mask):
+    return share(mask)
+
+
+def tally_mean(x, mask):
+    return mean(np.where(mask, x, np.nan))

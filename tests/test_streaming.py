@@ -92,7 +92,6 @@ def test_streaming_keeps_weeks_of_requests_in_memory_not_the_run(kept, streamed)
     assert hs.primary_care.log.n == hs_kept.primary_care.log.n
     per_month = hs.primary_care.log.n / (MONTHS + hs.calendar.warmup_minutes / (30 * 1440))
     assert max(held for _, _, held in handed) < per_month  # after each spill: less than a month's requests
-    assert hs.primary_care.log._cap < hs_kept.primary_care.log._cap
 
 
 def test_an_experiment_run_drops_the_rows_and_keeps_the_counts(kept):
@@ -111,13 +110,13 @@ class Rows(ColumnTable):
 def test_spilling_keeps_ids_and_the_rows_after_the_cut():
     table = Rows(capacity=4)
     ids = table.new_block(10)
-    table.value[ids - table.base] = ids * 10
+    table.value[ids] = ids * 10
     out = table.spill(6)
     assert out["row"].tolist() == list(range(6)) and out["value"].tolist() == [0, 10, 20, 30, 40, 50]
     assert table.base == 6 and table.held == 4
     more = table.new_block(3)
     assert more.tolist() == [10, 11, 12]
-    table.value[more - table.base] = more * 10
+    table.value[more] = more * 10
     frame = table.frame()
     assert frame.index.tolist() == list(range(6, 13)) and frame.value.tolist() == [i * 10 for i in range(6, 13)]
     assert table.spill(3)["row"].tolist() == []  # a cut before what was already handed over gives nothing

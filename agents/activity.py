@@ -62,26 +62,28 @@ class ActivityMeter:
         areas = {name: cap._areas() for name, cap in self._capacities().items()}
         used = {name: (a[0] - self._start.get(name, (0.0, 0.0, 0.0))[0]) / MINUTES_PER_DAY for name, a in areas.items()}
         opened = {name: (a[2] - self._start.get(name, (0.0, 0.0, 0.0))[2]) / MINUTES_PER_DAY for name, a in areas.items()}
-        log, n = hs.log, hs.log.n
+        # journeys held in memory: those handed over ended long before this month (``sim.results``)
+        log, first, n = hs.log, hs.log.base, hs.log.n
+        held = log.held_mask()
         lo, hi = hs.calendar.month_starts[month], hs.calendar.month_starts[month + 1]
-        arrived = log.t_ed_arrival[:n]
-        in_month = (arrived >= lo) & (arrived < hi)
-        bed_start = log.t_bed[:n]
-        admitted = (bed_start >= lo) & (bed_start < hi)
-        elective = log.entry[:n] == Entry.ELECTIVE
+        arrived = log.t_ed_arrival[first:n]
+        in_month = held & (arrived >= lo) & (arrived < hi)
+        bed_start = log.t_bed[first:n]
+        admitted = held & (bed_start >= lo) & (bed_start < hi)
+        elective = log.entry[first:n] == Entry.ELECTIVE
         out = MonthActivity(days=days)
         tariff_days = hs.cfg.organisations.icb.tariff.excess_after_days
-        los_days = (np.nan_to_num(log.t_discharge[:n], nan=hs.env.now) - bed_start) / MINUTES_PER_DAY
+        los_days = (np.nan_to_num(log.t_discharge[first:n], nan=hs.env.now) - bed_start) / MINUTES_PER_DAY
         for site in hs.beds.wards:
             a = SiteActivity()
-            a.ae_attendances = int(np.count_nonzero(in_month & (log.ed_site[:n] == site)))
-            mine = admitted & (log.bed_site[:n] == site)
+            a.ae_attendances = int(np.count_nonzero(in_month & (log.ed_site[first:n] == site)))
+            mine = admitted & (log.bed_site[first:n] == site)
             a.non_elective_admissions = int(np.count_nonzero(mine & ~elective))
             a.elective_admissions = int(np.count_nonzero(mine & elective))
             a.excess_bed_days = float(np.clip(los_days[mine & ~elective] - tariff_days, 0, None).sum())
             a.bed_days = used[f"beds:{site}"] + used[f"elective_beds:{site}"]
             a.mean_occupied_beds = a.bed_days / days if days else 0.0
-            a.transfers_out = int(np.count_nonzero(admitted & (log.transfer_from[:n] == site)))
+            a.transfers_out = int(np.count_nonzero(admitted & (log.transfer_from[first:n] == site)))
             out.sites[site] = a
         out.place_days = {k: v for k, v in used.items() if ":" not in k}
         out.capacity_days = {k: v for k, v in opened.items() if ":" not in k}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from agents.organisation import Organisation
-from sim.kpis import four_hour_type1, journey_months
+from sim.kpis import period_tallies
 
 
 class Regulator(Organisation):
@@ -31,9 +31,8 @@ class Regulator(Organisation):
             self.extra_cost_improvement += self.cfg.extra_cost_improvement
             self.decide("financial intervention", "system forecasts a deficit at review", system_forecast=forecast,
                         extra_cost_improvement=self.extra_cost_improvement)
-        j = journey_months(hs)
-        recent = j[(j.month >= max(hs.month - 3, 0)) & (j.month < hs.month)]
-        four_hour = four_hour_type1(recent, hs.env.now)
+        recent = list(range(max(hs.month - 3, 0), hs.month))
+        four_hour = period_tallies(hs, recent, sites=False)["ics"]["ae_4h_type1"].value()
         if not np.isnan(four_hour) and four_hour < self.cfg.ae_4h_target:
             self.decide("A&E improvement plan", "4-hour performance below target", four_hour=four_hour,
                         target=self.cfg.ae_4h_target)

@@ -32,7 +32,7 @@ def _run(config_data: dict, seed: int, months: int):
     ``Agent`` keeps a counter of agent ids per model in a class-level dict (mesa 3.3), a strong
     reference that would keep every model, with all its journeys, for the life of the process."""
     hs = health_system(validate(config_data), seed=seed, months=months)
-    hs.primary_care.stream_to(None)  # only KPIs are wanted: GP requests leave memory as counts each month
+    hs.stream_to(None)  # only KPIs are wanted: journeys and GP requests leave memory as they become final
     try:
         hs.run()
         check_finished(hs)  # a run that stopped early is an error, never a result

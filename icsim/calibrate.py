@@ -36,7 +36,7 @@ def run(cfg: Config, replications: int, seed: int,
     runs, labels = [], []
     for k in range(replications):
         hs = health_system(cfg, seed=seed + k)
-        hs.primary_care.stream_to(None)  # only KPIs are compared: GP requests kept as counts
+        hs.stream_to(None)  # only KPIs are compared: journeys and GP requests leave memory as they become final
         labels = period_labels(cfg, hs.calendar.month_labels)
         hs.run()
         runs.append(simulated(hs, labels))

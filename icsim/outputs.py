@@ -57,9 +57,19 @@ def _enum_labels(codes: pd.Series, enum) -> pd.Categorical:
                                      categories=[m.name.lower() for m in members])
 
 
-def journeys_table(hs) -> pd.DataFrame:
-    """The journey table with readable labels instead of integer codes."""
-    j = hs.log.frame()
+def _rows_frame(rows: dict[str, np.ndarray] | pd.DataFrame, index: str) -> pd.DataFrame:
+    """Spilled rows (columns, ids under ``index``) or a held table's frame, indexed by id."""
+    if isinstance(rows, pd.DataFrame):
+        ids, columns = rows.index.to_numpy(), {name: rows[name].to_numpy() for name in rows.columns}
+    else:
+        ids, columns = rows[index], {k: v for k, v in rows.items() if k != index}
+    return pd.DataFrame(columns, index=pd.Index(np.asarray(ids, dtype=np.int64), name=index))
+
+
+def journeys_table(hs, rows: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+    """The journey table with readable labels instead of integer codes: the journeys held in
+    memory, or ``rows`` handed over by a streaming run (``sim.results``)."""
+    j = _rows_frame(hs.log.frame() if rows is None else rows, "journey")
     sites, localities = hs.site_names, list(hs.cfg.localities)
     j["entry"] = _enum_labels(j.entry, Entry)
     j["end"] = _enum_labels(j.end, End)
@@ -76,11 +86,7 @@ def journeys_table(hs) -> pd.DataFrame:
 def gp_frame(rows: dict[str, np.ndarray] | pd.DataFrame, hs) -> pd.DataFrame:
     """GP requests (``sim.primary_care.AppointmentLog`` columns, ids under ``request``) as the
     ``gp_appointments`` table: indexed by request id, localities and age bands as labels."""
-    if isinstance(rows, pd.DataFrame):
-        ids, columns = rows.index.to_numpy(), {name: rows[name].to_numpy() for name in rows.columns}
-    else:
-        ids, columns = rows["request"], {k: v for k, v in rows.items() if k != "request"}
-    appts = pd.DataFrame(columns, index=pd.Index(np.asarray(ids, dtype=np.int64), name="request"))
+    appts = _rows_frame(rows, "request")
     appts["locality"] = _labels(appts.locality, list(hs.cfg.localities))
     appts["age_band"] = _labels(appts.age_band, list(AGE_BANDS))
     return appts
@@ -112,24 +118,24 @@ class ResultWriter:
 
 
 def stream(hs, writer: ResultWriter | None) -> None:
-    """Write ``hs``'s GP requests to ``writer`` month by month as they become final (None: keep
-    only their counts, for runs whose tables are not wanted, such as an experiment's)."""
+    """Write ``hs``'s journeys and GP requests to ``writer`` month by month as they become final
+    (None: keep only their KPIs, for runs whose tables are not wanted, such as an experiment's)."""
     if writer is None:
-        hs.primary_care.stream_to(None)
+        hs.stream_to(None)
     else:
-        hs.primary_care.stream_to(lambda rows: writer.append("gp_appointments", gp_frame(rows, hs)))
+        hs.stream_to(lambda rows: writer.append("journeys", journeys_table(hs, rows)),
+                     lambda rows: writer.append("gp_appointments", gp_frame(rows, hs)))
 
 
 def collect(hs, writer: ResultWriter | None = None) -> dict[str, pd.DataFrame]:
     """Every output table of a finished (or paused) run; with ``writer`` (the run streamed to
-    it), the GP requests still held go to the writer instead of the tables."""
+    it), the journeys and GP requests still held go to the writer instead of the tables."""
     monthly, by_site, summary = kpi_tables(hs)
-    appts = gp_frame(hs.primary_care.log.frame(), hs)
-    streamed = {}
+    streamed = {"journeys": journeys_table(hs), "gp_appointments": gp_frame(hs.primary_care.log.frame(), hs)}
+    if writer is not None and hs.results.streaming:
+        writer.append("journeys", streamed.pop("journeys"))
     if writer is not None and hs.primary_care.streaming:
-        writer.append("gp_appointments", appts)
-    else:
-        streamed = {"gp_appointments": appts}
+        writer.append("gp_appointments", streamed.pop("gp_appointments"))
     summary_table = summary.to_frame()
     calib = footprint_targets(hs.cfg)[["reference", "low", "high", "source"]]
     summary_table = summary_table.join(calib, how="left")
@@ -139,7 +145,6 @@ def collect(hs, writer: ResultWriter | None = None) -> dict[str, pd.DataFrame]:
                          "organisations": organisation_table(hs), "finances": finance_summary(hs)}
     return {
         **organisations,
-        "journeys": journeys_table(hs),
         **streamed,
         "census": hs.census.frame(),
         "kpis_monthly": monthly,

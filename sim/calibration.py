@@ -27,7 +27,7 @@ from scipy import stats
 
 from sim.config.calibration import period_months, reference_file
 from sim.config.system import Config
-from sim.kpis import period_tallies
+from sim.kpis import calibration_groups, period_tallies
 from sim.tally import finish
 
 COLUMNS = ["scope", "kpi", "reference", "low", "high", "source", "period", "estimate", "required", "note"]
@@ -88,9 +88,7 @@ def simulated(hs, labels: Sequence[str] | None = None) -> dict[str, dict[str, fl
     cfg, cal = hs.cfg, hs.calendar
     labels = period_labels(cfg, cal.month_labels) if labels is None else list(labels)
     months = [cal.month_labels.index(label) for label in labels]
-    groups = {}
-    if cfg.calibration is not None:
-        groups = {f"trust:{name}": list(g.sites) for name, g in cfg.calibration.trusts.items()}
+    groups = calibration_groups(cfg)
     parts = period_tallies(hs, months, groups, localities=True)
     out = {"footprint": finish(parts.pop("ics"))}
     out.update({f"site:{s}": {} for s in cfg.sites})

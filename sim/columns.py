@@ -45,11 +45,12 @@ class ColumnTable:
         for name, (dtype, _fill) in self.COLUMNS.items():
             col, self._memory[name] = _column(self._cap, dtype)
             setattr(self, name, col)
+        self.spilled, self._memory["spilled"] = _column(self._cap, "?")  # handed over: never used again
 
     @property
     def held(self) -> int:
-        """Rows still in memory (ids ``base`` .. ``n - 1``)."""
-        return self.n - self.base
+        """Rows still in memory."""
+        return int(np.count_nonzero(self.held_mask()))
 
     def new_block(self, count: int) -> np.ndarray:
         """Reserve ``count`` consecutive rows, at their fill values, and return their ids."""
@@ -58,36 +59,62 @@ class ColumnTable:
             cap = self._cap
             while cap < need:
                 cap *= 2
-            for name, (dtype, _fill) in self.COLUMNS.items():
+            for name, dtype in [*((k, d) for k, (d, _f) in self.COLUMNS.items()), ("spilled", "?")]:
                 grown, self._memory[name] = _column(cap, dtype)
                 grown[self.base: self.n] = getattr(self, name)[self.base: self.n]
                 setattr(self, name, grown)
             self._cap = cap
         for name, (_dtype, fill) in self.COLUMNS.items():
             getattr(self, name)[self.n: need] = fill
+        self.spilled[self.n: need] = False
         ids = np.arange(self.n, need)
         self.n = need
         return ids
 
     def spill(self, upto: int) -> dict[str, np.ndarray]:
-        """Hand over the rows with ids ``base`` .. ``upto - 1`` (copies, column by column, with
-        their ids under ``INDEX_NAME``) and let them leave memory; the caller must know they are
-        final: they are never read or written again."""
+        """Hand over every row still held with an id below ``upto`` (``spill_rows``)."""
         upto = min(max(int(upto), self.base), self.n)
-        out = {self.INDEX_NAME: np.arange(self.base, upto)}
+        return self.spill_rows(np.arange(self.base, upto))
+
+    def spill_rows(self, ids: np.ndarray) -> dict[str, np.ndarray]:
+        """Hand over rows ``ids`` (held ones, in increasing order; copies, column by column, with
+        their ids under ``INDEX_NAME``) and let them leave memory; the caller must know they are
+        final: they are never read or written again. Memory goes back to the system a page at a
+        time, once every row on the page has been handed over."""
+        ids = np.asarray(ids, dtype=np.int64)
+        out = {self.INDEX_NAME: ids}
         for name in self.COLUMNS:
-            col = getattr(self, name)
-            out[name] = col[self.base: upto].copy()
-            if _CAN_RELEASE:
-                whole_pages = upto * col.itemsize // mmap.PAGESIZE * mmap.PAGESIZE
-                if whole_pages:
-                    self._memory[name].madvise(mmap.MADV_DONTNEED, 0, whole_pages)
-        self.base = upto
+            out[name] = getattr(self, name)[ids]
+        self.spilled[ids] = True
+        held = np.flatnonzero(~self.spilled[self.base: self.n])
+        self.base = self.base + int(held[0]) if len(held) else self.n
+        if _CAN_RELEASE and len(ids):
+            for name in [*self.COLUMNS, "spilled"]:
+                self._release(name, getattr(self, name).itemsize, int(ids[0]), int(ids[-1]) + 1)
         return out
+
+    def _release(self, name: str, itemsize: int, lo: int, hi: int) -> None:
+        """Give back the pages of column ``name`` whose rows (within ids ``lo`` .. ``hi - 1``,
+        widened to whole pages) have all been handed over."""
+        per_page = mmap.PAGESIZE // itemsize
+        first, last = lo // per_page, min(-(-hi // per_page), self.n // per_page)  # pages wholly before n
+        if last <= first:
+            return
+        gone = self.spilled[first * per_page: last * per_page].reshape(-1, per_page).all(axis=1)
+        for page in np.flatnonzero(gone) + first:
+            self._memory[name].madvise(mmap.MADV_DONTNEED, int(page) * mmap.PAGESIZE, mmap.PAGESIZE)
+
+    def held_mask(self) -> np.ndarray:
+        """Which of the rows ``base`` .. ``n - 1`` are still held (not handed over)."""
+        return ~self.spilled[self.base: self.n]
 
     def frame(self) -> pd.DataFrame:
         """The rows still held as a DataFrame indexed by id (a copy, safe to keep while the run
         goes on); every row of the run if nothing was spilled."""
-        df = pd.DataFrame({name: getattr(self, name)[self.base: self.n].copy() for name in self.COLUMNS},
-                          index=pd.RangeIndex(self.base, self.n, name=self.INDEX_NAME))
-        return df
+        held = self.held_mask()
+        if held.all():
+            return pd.DataFrame({name: getattr(self, name)[self.base: self.n].copy() for name in self.COLUMNS},
+                                index=pd.RangeIndex(self.base, self.n, name=self.INDEX_NAME))
+        ids = self.base + np.flatnonzero(held)
+        return pd.DataFrame({name: getattr(self, name)[ids] for name in self.COLUMNS},
+                            index=pd.Index(ids, name=self.INDEX_NAME))

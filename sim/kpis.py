@@ -181,14 +181,7 @@ def tally(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: fl
 
     out.update(death_kpis(j, at_ae[type1], emergency, per_1000_year))
 
-    # --- GP ----------------------------------------------------------------------------------------
-    gp = appts[list(GP_TALLY)].sum()
-    requests, served = int(gp.requests), int(gp.served)
-    out["gp_appointments_per_1000"] = served * per_1000_year if requests else per_1000_year.undefined()
-    out["gp_wait_mean_days"] = Ratio(int(gp.wait_days), served)
-    out["gp_seen_within_14_days_share"] = Ratio(int(gp.seen_within_14_days), served)
-    out["gp_went_to_ae_instead_per_1000"] = (int(gp.went_to_ae_instead) * per_1000_year if requests
-                                             else per_1000_year.undefined())
+    out.update(_gp_tally(appts, per_1000_year))
 
     # --- community and social care ---------------------------------------------------------------
     for service in ("virtual_ward", "urgent_community_response", "intermediate_care", "reablement",
@@ -197,6 +190,19 @@ def tally(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: fl
         out[f"{service}_utilisation"] = mean(rows.occupied / rows.capacity.where(rows.capacity > 0))
         out[f"{service}_queue_mean"] = mean(rows.queue)
     return out
+
+
+def _gp_tally(appts: pd.DataFrame, per_1000_year: Rate) -> dict[str, object]:
+    """The GP KPIs of the counts of a slice's GP requests (``sim.primary_care.tally_requests``)."""
+    gp = appts[list(GP_TALLY)].sum()
+    requests, served = int(gp.requests), int(gp.served)
+    return {
+        "gp_appointments_per_1000": served * per_1000_year if requests else per_1000_year.undefined(),
+        "gp_wait_mean_days": Ratio(int(gp.wait_days), served),
+        "gp_seen_within_14_days_share": Ratio(int(gp.seen_within_14_days), served),
+        "gp_went_to_ae_instead_per_1000": (int(gp.went_to_ae_instead) * per_1000_year if requests
+                                           else per_1000_year.undefined()),
+    }
 
 
 def death_kpis(j: pd.DataFrame, type1: pd.DataFrame, admissions: pd.DataFrame, per_1000_year: Rate
@@ -234,9 +240,9 @@ def mark_readmissions(j: pd.DataFrame) -> pd.DataFrame:
     return j
 
 
-def journey_months(hs) -> pd.DataFrame:
-    """The journeys so far, each with its reporting month (by when it began; -1 = warm-up)."""
-    j = hs.log.frame()
+def add_months(j: pd.DataFrame, hs) -> pd.DataFrame:
+    """Journeys ``j`` with their reporting month (by when they began; -1 = warm-up) and the
+    weekday of their discharge (-1: none)."""
     j["month"] = hs.calendar.month_index(j.t_arrival.to_numpy())
     day = np.floor(j.t_discharge.to_numpy() / MINUTES_PER_DAY)
     weekday = (hs.calendar.origin.weekday() + day) % 7
@@ -244,10 +250,23 @@ def journey_months(hs) -> pd.DataFrame:
     return j
 
 
+def journey_months(hs) -> pd.DataFrame:
+    """The journeys held in memory (every one, unless the run streams them: ``sim.results``), each
+    with its reporting month (by when it began; -1 = warm-up)."""
+    return add_months(hs.log.frame(), hs)
+
+
 def tables_for_kpis(hs) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Journeys, the counts of GP requests and the census of a run, each with its reporting month
-    (-1 = warm-up)."""
+    """The journeys held in memory, the counts of GP requests and the census of a run, each with
+    its reporting month (-1 = warm-up)."""
     return journey_months(hs), hs.primary_care.tallies(), hs.census.frame()
+
+
+def calibration_groups(cfg) -> dict[str, list[str]]:
+    """The groups of sites a config's calibration measures together (``trust:NAME``)."""
+    if cfg.calibration is None:
+        return {}
+    return {f"trust:{name}": list(g.sites) for name, g in cfg.calibration.trusts.items()}
 
 
 def _month_days(hs, m: int) -> float:
@@ -262,21 +281,23 @@ def months_run(hs) -> list[int]:
 
 
 def month_tallies(hs, j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, m: int,
-                  groups: dict[str, list[str]] | None = None, localities: bool = False, sites: bool = True
-                  ) -> dict[str, dict]:
+                  groups: dict[str, list[str]] | None = None, localities: bool = False, sites: bool = True,
+                  days: float | None = None, every_group: bool = False) -> dict[str, dict]:
     """The tallies (``tally``) of reporting month ``m`` as measured at the model's current time,
     by scope: ``ics``; ``site:NAME`` for every site unless not ``sites`` (``SITE_KPI_PREFIXES``,
     over the journeys that used its A&E, urgent care centre or beds); each of ``groups`` (scope -> its sites' names, as a
     trust's); ``locality:NAME`` for every locality when ``localities``. ``j``, ``appts`` and
-    ``census`` are ``tables_for_kpis(hs)``."""
-    end, people, days = hs.env.now, float(hs.cfg.population), _month_days(hs, m)
+    ``census`` are ``tables_for_kpis(hs)``. ``days`` (default: the month's) is what rates are
+    per; ``every_group`` measures a site or group even with no journeys (its census alone)."""
+    end, people = hs.env.now, float(hs.cfg.population)
+    days = _month_days(hs, m) if days is None else days
     jm, am, cm = j[j.month == m], appts[appts.month == m], census[census.month == m]
     out = {"ics": tally(jm, am, cm, people, days, end)}
     site_index = {name: i for i, name in enumerate(hs.site_names)}
     scopes = {f"site:{name}": [name] for name in hs.site_names} if sites else {}
     scopes.update(groups or {})
     for scope, names in scopes.items():
-        part = _group_tally(jm, cm, [site_index[n] for n in names], list(names), people, days, end)
+        part = _group_tally(jm, cm, [site_index[n] for n in names], list(names), people, days, end, every_group)
         if part:
             out[scope] = part
     if localities:
@@ -286,12 +307,47 @@ def month_tallies(hs, j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame
     return out
 
 
+def month_parts(hs, tables: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame], m: int,
+                groups: dict[str, list[str]] | None = None, localities: bool = False, sites: bool = True
+                ) -> dict[str, dict]:
+    """The tallies of reporting month ``m`` by scope (as ``month_tallies``), measured from
+    ``tables`` (``tables_for_kpis(hs)``); in a run that streams its journeys (``sim.results``),
+    the tally of its journeys already gone is added to that of those still held, and the parts
+    that are not journeys' (census, GP requests, the days measured) once."""
+    if not hs.results.streaming:
+        return month_tallies(hs, *tables, m, groups, localities, sites)
+    j, appts, census = tables
+    held = month_tallies(hs, j, NO_GP_REQUESTS, census.iloc[:0], m, groups, localities, sites, days=0.0)
+    gone = hs.results.partial.get(m, {})
+    missing = set(groups or {}) - set(calibration_groups(hs.cfg))
+    if gone and missing:
+        raise ValueError(f"month {m}'s journeys have left memory and were not tallied for {sorted(missing)}")
+    journeys = {scope: add([t for t in (gone.get(scope), held.get(scope)) if t])
+                for scope in dict.fromkeys([*gone, *held])}
+    rest = month_tallies(hs, j.iloc[:0], appts, census, m, groups, localities, sites, every_group=True)
+    out = {}
+    for scope, parts in rest.items():
+        if scope in journeys:
+            out[scope] = add([parts, journeys[scope]])
+        elif scope == "ics" or scope.startswith("locality:"):  # a site or group with no journeys has no KPIs
+            out[scope] = parts
+    return out
+
+
+def journey_parts(hs, j: pd.DataFrame, m: int) -> dict[str, dict]:
+    """The journeys' part of reporting month ``m``'s tallies for journeys ``j`` (of that month),
+    for every scope a month's KPIs may be asked for (``month_parts`` adds the rest)."""
+    census = hs.census.frame().iloc[:0]
+    parts = month_tallies(hs, j, NO_GP_REQUESTS, census, m, calibration_groups(hs.cfg), localities=True, days=0.0)
+    return {scope: t for scope, t in parts.items() if t}
+
+
 def period_tallies(hs, months: list[int], groups: dict[str, list[str]] | None = None, localities: bool = False,
                    sites: bool = True) -> dict[str, dict]:
     """The tallies of reporting ``months`` taken together, by scope (as ``month_tallies``): each
     month's parts added, so that the KPIs of a period are its months' sums divided."""
-    j, appts, census = tables_for_kpis(hs)
-    per_month = [month_tallies(hs, j, appts, census, m, groups, localities, sites) for m in months]
+    tables = tables_for_kpis(hs)
+    per_month = [month_parts(hs, tables, m, groups, localities, sites) for m in months]
     scopes = dict.fromkeys(scope for month in per_month for scope in month)
     return {scope: add(month[scope] for month in per_month if scope in month) for scope in scopes}
 
@@ -312,7 +368,7 @@ def month_kpis(hs, j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, m
     """KPIs of reporting month ``m`` (as measured at the model's current time): the ICS's, and
     each site's (``SITE_KPI_PREFIXES``) over the journeys that used its A&E, urgent care centre or
     beds. ``j``, ``appts`` and ``census`` are ``tables_for_kpis(hs)``."""
-    parts = month_tallies(hs, j, appts, census, m)
+    parts = month_parts(hs, (j, appts, census), m)
     by_site = {scope.removeprefix("site:"): finish(t) for scope, t in parts.items() if scope.startswith("site:")}
     return finish(parts["ics"]), by_site
 
@@ -332,9 +388,9 @@ def group_kpis(j: pd.DataFrame, census: pd.DataFrame, sites: list[int], names: l
 
 
 def _group_tally(j: pd.DataFrame, census: pd.DataFrame, sites: list[int], names: list[str], people: float,
-                 days: float, end_time: float) -> dict[str, object]:
+                 days: float, end_time: float, always: bool = False) -> dict[str, object]:
     js = j[j.ed_site.isin(sites) | j.ucc_site.isin(sites) | j.bed_site.isin(sites)]
-    if len(js) == 0:
+    if len(js) == 0 and not always:
         return {}
     elsewhere = (js.ed_site >= 0) & ~js.ed_site.isin(sites)
     if elsewhere.any():  # a type 1 attendance belongs to the site whose A&E it was, not to one that sent it on
@@ -391,11 +447,11 @@ def period_summaries(hs) -> dict[str, dict[str, float]]:
 def kpi_tables(hs) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
     """Monthly ICS KPIs (long), monthly KPIs by site (long) and the whole-period summary (the
     months' tallies added)."""
-    j, appts, census = tables_for_kpis(hs)
+    tables = tables_for_kpis(hs)
     labels = hs.calendar.month_labels
     rows, site_rows, ics = [], [], []
     for m in months_run(hs):
-        parts = month_tallies(hs, j, appts, census, m)
+        parts = month_parts(hs, tables, m)
         ics.append(parts["ics"])
         rows += [(labels[m], kpi, value) for kpi, value in finish(parts["ics"]).items()]
         site_rows += [(labels[m], scope.removeprefix("site:"), kpi, value) for scope, t in parts.items()

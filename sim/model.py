@@ -25,6 +25,7 @@ from sim.geography import Geography
 from sim.journeys import JourneyLog
 from sim.population import Cells
 from sim.process import Environment
+from sim.results import Results
 from sim.services import Services
 from sim.streams import Streams
 
@@ -63,6 +64,7 @@ class HealthSystem(mesa.Model):
         self.community, self.social_care = services.community, services.social_care
         self.outcomes = services.outcomes
         self.census = Census(services.counted(), self.calendar)
+        self.results = Results(self)
         self.env.process(self._days())
         self.env.process(self.emergency_care.rota())
         self.organisations: OrganisationLayer | None = None
@@ -71,6 +73,14 @@ class HealthSystem(mesa.Model):
         elif config.organisations is not None:
             raise ValueError("the config has organisations: build the model with them "
                              "(agents.health_system), or remove `organisations:` from the config")
+
+    def stream_to(self, journeys: Callable[[dict], None] | None,
+                  gp_requests: Callable[[dict], None] | None = None) -> None:
+        """Let final journeys and GP requests leave memory at the end of every month, handed to
+        these sinks (None: nowhere, their KPIs kept as tallies: ``sim.results``,
+        ``PrimaryCare.spill``). Without it, a run keeps every row to the end."""
+        self.results.stream_to(journeys)
+        self.primary_care.stream_to(gp_requests)
 
     def set_site_open(self, site: str, emergency_department: bool | None = None,
                       urgent_care_centre: bool | None = None) -> None:
@@ -104,12 +114,14 @@ class HealthSystem(mesa.Model):
             return
         if self.month == 0:
             self._run_until(self.calendar.warmup_minutes)
+            self.results.month_ended()
         if self.organisations is not None:
             self.organisations.act()
         self._run_until(float(self.calendar.month_starts[self.month + 1]))
         if self.organisations is not None:
             self.organisations.account()
         self.primary_care.spill()  # final GP requests leave memory when the run streams its results
+        self.results.month_ended()  # and so do final journeys
         self.month += 1
         if self.month >= self.months:
             self.running = False

@@ -28,6 +28,7 @@ BASE_BYTES = 160 * 2**20  # the interpreter with the model's libraries loaded
 BYTES_PER_JOURNEY = 128
 BYTES_PER_GP_REQUEST = 64
 GP_MONTHS_HELD = 2  # months of GP requests in memory at once in a run that streams them
+JOURNEY_MONTHS_HELD = 3  # months of journeys in memory at once (final 35 days after their end)
 BYTES_PER_CARE_PLACE = 256  # a home care package or care home place, held from the start
 SECONDS_PER_EVENT = 2e-6  # per journey or GP request
 MAX_RUN_HOURS = 48  # a run estimated to take longer is refused
@@ -77,7 +78,10 @@ def needs(cfg: Config, months: int | None = None) -> RunNeeds:
     places = cfg.social_care.home_care_packages + cfg.social_care.care_home_places
     # GP requests leave memory each month once final (``PrimaryCare.spill``): about two months' are held at once
     gp_held = gp * min(years, GP_MONTHS_HELD * 30.44 / 365.25) * growth
-    memory = BASE_BYTES + BYTES_PER_JOURNEY * journeys + BYTES_PER_GP_REQUEST * gp_held + BYTES_PER_CARE_PLACE * places
+    # journeys leave memory 35 days after they end (``sim.results``): about three months' are held at once
+    journeys_held = journeys * min(1.0, JOURNEY_MONTHS_HELD * 30.44 / 365.25 / years) if years else journeys
+    memory = (BASE_BYTES + BYTES_PER_JOURNEY * journeys_held + BYTES_PER_GP_REQUEST * gp_held
+              + BYTES_PER_CARE_PLACE * places)
     return RunNeeds(cfg.population, len(calendar.month_labels), calendar.days, journeys, reported, gp_requests,
                     memory, SECONDS_PER_EVENT * (journeys + gp_requests))
 

@@ -79,7 +79,7 @@ class Recorder:
     def __init__(self, config: Config, seed: int, months: int):
         self.config = config
         self.model = health_system(config, seed=seed, months=months)
-        self.model.primary_care.stream_to(None)  # the explorer shows KPIs: GP requests kept as counts
+        self.model.stream_to(None)  # the explorer shows KPIs: journeys and GP requests leave memory when final
         self._decisions = 0
 
     def step(self) -> MonthTables:

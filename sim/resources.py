@@ -6,10 +6,12 @@ million people for twenty years needs far more memory than a laptop has. ``icsim
 ``icsim run`` call ``check`` so that such a run is refused at the start, naming the settings that
 make it big, instead of failing hours in or being killed by the operating system.
 
-The estimates are measured, not derived: a year of the baseline (996,000 people) makes 0.66
-million journeys and 7.0 million GP requests, peaks at 0.48 GiB and takes 13 s on the development
-machine; the constants below are set a little above those figures, so the check refuses only runs
-that clearly cannot fit.
+The estimates are measured, not derived: a year of the baseline (996,000 people, with its 120-day
+warm-up) makes 0.78 million journeys and 8.4 million GP requests, and `icsim run` peaks at 0.65
+GiB for one year and for three alike (journeys and GP requests leave memory as they become final:
+``sim.results``), most of it the patients in the system and the model's own state, which grow with
+the population; the constants below are set a little above those figures, so the check refuses only
+runs that clearly cannot fit.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from sim.config import Config, ConfigError
 # deteriorations and readmissions add about 17% in the baseline and the town).
 JOURNEYS_PER_ARRIVAL = 1.3
 BASE_BYTES = 160 * 2**20  # the interpreter with the model's libraries loaded
+BYTES_PER_PERSON = 512  # the model's state and the patients in the system, per person of the footprint
 BYTES_PER_JOURNEY = 128
 BYTES_PER_GP_REQUEST = 64
 GP_MONTHS_HELD = 2  # months of GP requests in memory at once in a run that streams them
@@ -80,7 +83,7 @@ def needs(cfg: Config, months: int | None = None) -> RunNeeds:
     gp_held = gp * min(years, GP_MONTHS_HELD * 30.44 / 365.25) * growth
     # journeys leave memory 35 days after they end (``sim.results``): about three months' are held at once
     journeys_held = journeys * min(1.0, JOURNEY_MONTHS_HELD * 30.44 / 365.25 / years) if years else journeys
-    memory = (BASE_BYTES + BYTES_PER_JOURNEY * journeys_held + BYTES_PER_GP_REQUEST * gp_held
+    memory = (BASE_BYTES + BYTES_PER_PERSON * cfg.population + BYTES_PER_JOURNEY * journeys_held + BYTES_PER_GP_REQUEST * gp_held
               + BYTES_PER_CARE_PLACE * places)
     return RunNeeds(cfg.population, len(calendar.month_labels), calendar.days, journeys, reported, gp_requests,
                     memory, SECONDS_PER_EVENT * (journeys + gp_requests))

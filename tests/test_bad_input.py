@@ -279,7 +279,7 @@ def test_a_nan_delay_is_refused_by_the_environment():
 
 
 def test_an_unexpected_error_is_one_line_and_exit_1_with_debug_for_the_traceback(tmp_path, capsys, monkeypatch):
-    def broken(hs):
+    def broken(hs, writer=None):
         raise RuntimeError("disk on fire\nsecond line")
 
     monkeypatch.setattr(outputs, "collect", broken)

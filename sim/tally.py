@@ -4,8 +4,8 @@ A share is a count over a count, a mean a sum over a count, a rate per 1,000 a y
 the days measured: each KPI of ``sim.kpis`` is kept as the two sums it is made of (a ``Ratio``),
 so that the KPIs of several months (or sites) together are the sums of their parts divided, not
 an average of averages, and the whole run never has to be held in one table to be measured. Only
-a centile needs its values (``Values``, kept for the few that use one). ``finish`` turns a tally
-into the KPI values.
+a centile needs its values (``Values``, kept for the few that use one); a stock at the end of a
+period is the latest one measured (``Latest``). ``finish`` turns a tally into the KPI values.
 """
 
 from __future__ import annotations
@@ -60,6 +60,38 @@ class Rate:
         return Ratio(0.0, self.days, defined=False)
 
 
+class Total:
+    """A sum that is NaN when nothing could be counted (``defined`` False in every part): a
+    count of bed-days of a service the footprint may not have."""
+
+    __slots__ = ("total", "defined")
+
+    def __init__(self, total: float, defined: bool = True):
+        self.total, self.defined = total, defined
+
+    def __add__(self, other: Total) -> Total:
+        return Total(self.total + other.total, self.defined or other.defined)
+
+    def value(self) -> float:
+        return float(self.total) if self.defined else math.nan
+
+
+class Latest:
+    """A stock as it stood at the last midnight measured (``day``; -1: never measured), such as a
+    waiting list at the end of a month: of several slices, the latest's."""
+
+    __slots__ = ("day", "stock")
+
+    def __init__(self, day: int, stock: float):
+        self.day, self.stock = day, stock
+
+    def __add__(self, other: Latest) -> Latest:
+        return other if other.day > self.day else self
+
+    def value(self) -> float:
+        return float(self.stock) if self.day >= 0 else math.nan
+
+
 class Values:
     """A centile ``q`` of values: the values themselves are kept (only for the few KPIs that use one)."""
 
@@ -105,4 +137,5 @@ def add(tallies: Iterable[Mapping[str, object]]) -> dict[str, object]:
 
 def finish(tally: Mapping[str, object]) -> dict[str, float]:
     """The KPI values of a tally (counts and sums are their own value)."""
-    return {kpi: part.value() if isinstance(part, Ratio | Values) else part for kpi, part in tally.items()}
+    return {kpi: part.value() if isinstance(part, Ratio | Values | Total | Latest) else part
+            for kpi, part in tally.items()}

@@ -416,3 +416,12 @@ def tally_share(x, mask):
 
 def tally_mean(x, mask):
     return mean(np.where(mask, x, np.nan))
+
+
+def test_a_stock_is_the_latest_measured_and_a_total_is_missing_only_if_never_counted():
+    from sim.tally import Latest, Total
+
+    assert (Latest(3, 10.0) + Latest(30, 7.0) + Latest(-1, math.nan)).value() == 7.0
+    assert math.isnan(Latest(-1, 0.0).value())
+    assert (Total(0.0, defined=False) + Total(5.0)).value() == 5.0
+    assert math.isnan((Total(0.0, defined=False) + Total(0.0, defined=False)).value())

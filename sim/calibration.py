@@ -28,7 +28,7 @@ from scipy import stats
 from sim.calendar import MINUTES_PER_DAY
 from sim.config.calibration import period_months, reference_file
 from sim.config.system import Config
-from sim.kpis import group_kpis, locality_kpis, measure, tables_for_kpis
+from sim.kpis import group_kpis, locality_kpis, measure, rtt_events, tables_for_kpis
 
 COLUMNS = ["scope", "kpi", "reference", "low", "high", "source", "period", "estimate", "required", "note"]
 
@@ -94,14 +94,16 @@ def simulated(hs, labels: Sequence[str] | None = None) -> dict[str, dict[str, fl
     days = (stop - start) / MINUTES_PER_DAY
     j, appts, census = tables_for_kpis(hs)
     j, appts, census = j[j.month.isin(months)], appts[appts.month.isin(months)], census[census.month.isin(months)]
+    ev = rtt_events(hs)
+    ev = ev[ev.month.isin(months)]
     people = float(cfg.population)
-    out = {"footprint": measure(j, appts, census, people, days, end)}
+    out = {"footprint": measure(j, appts, census, people, days, end, ev)}
     site_index = {name: i for i, name in enumerate(hs.site_names)}
     groups = {f"site:{s}": [s] for s in cfg.sites}
     if cfg.calibration is not None:
         groups.update({f"trust:{name}": g.sites for name, g in cfg.calibration.trusts.items()})
     for scope, names in groups.items():
-        out[scope] = group_kpis(j, census, [site_index[n] for n in names], list(names), people, days, end)
+        out[scope] = group_kpis(j, census, [site_index[n] for n in names], list(names), people, days, end, ev)
     residents = np.bincount(hs.cells.locality, weights=hs.cells.people, minlength=len(cfg.localities))
     for i, name in enumerate(cfg.localities):
         out[f"locality:{name}"] = locality_kpis(j[j.locality == i], float(residents[i]), days, end)

@@ -32,6 +32,7 @@ from sim.calendar import DAYS_PER_YEAR, MINUTES_PER_DAY, MINUTES_PER_HOUR
 from sim.journeys import End, Entry
 from sim.kpi_names import SITE_KPI_PREFIXES
 from sim.primary_care import GpOutcome
+from sim.rtt import no_events
 
 FOUR_HOURS = 4 * MINUTES_PER_HOUR
 _NO_GP_REQUESTS = pd.DataFrame({"served_day": pd.Series(dtype="i4"), "request_day": pd.Series(dtype="i4"),
@@ -74,9 +75,10 @@ def four_hour_type1(j: pd.DataFrame, end_time: float) -> float:
 
 
 def measure(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: float, days: float,
-            end_time: float) -> dict[str, float]:
+            end_time: float, rtt: pd.DataFrame | None = None) -> dict[str, float]:
     """All KPIs over one slice. ``j`` are the journeys that *started* in the slice, ``appts`` the
-    GP requests made in it, ``census`` its midnight counts; ``days`` its length."""
+    GP requests made in it, ``census`` its midnight counts, ``rtt`` the waiting list's flows in it
+    (``WaitingList.events``; none without a waiting list); ``days`` its length."""
     out: dict[str, float] = {}
     per_1000_year = 1000.0 / people * DAYS_PER_YEAR / days if people and days else float("nan")
     per_day = 1.0 / days if days else float("nan")
@@ -146,6 +148,7 @@ def measure(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: 
     out["elective_cancelled_share"] = _share(electives.end == End.ELECTIVE_CANCELLED)
     waiting = census[census.service == "elective_waiting_list"]
     out["elective_waiting_list_mean"] = float(waiting.groupby("day").queue.sum().mean()) if len(waiting) else float("nan")
+    out.update(rtt_kpis(census, no_events() if rtt is None else rtt, electives, people, per_1000_year))
     beds = census[census.service == "acute_beds"]
     daily = beds.groupby("day")[["occupied", "capacity", "delayed"]].sum()
     occ = daily.occupied / daily.capacity.where(daily.capacity > 0)
@@ -201,6 +204,44 @@ def measure(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: 
     return out
 
 
+def rtt_kpis(census: pd.DataFrame, events: pd.DataFrame, electives: pd.DataFrame, people: float,
+             per_1000_year: float) -> dict[str, float]:
+    """The RTT waiting list (``sim.rtt``) as NHS England publishes it: the list at the end of the
+    slice (the last midnight census in it: incomplete pathways, the share waiting under 18 weeks,
+    those over 52 weeks), the flows over the slice (clock starts, admitted and non-admitted stops,
+    validation removals) and on-the-day cancellations: their count, their share of elective
+    activity (overnight admissions, day cases and the cancelled themselves) and those not
+    followed by an admission within 28 days (over the cancellations that can be judged)."""
+    rows = census[census.service == "rtt_waiting_list"]
+    nan = float("nan")
+    out = {k: nan for k in ("rtt_waiting_list", "rtt_waiting_list_per_1000", "rtt_18_week_share",
+                            "rtt_52_week_waiters", "rtt_52_week_share")}
+    if len(rows):
+        last = rows[rows.day == rows.day.max()]
+        size = int(last.queue.sum())
+        out["rtt_waiting_list"] = size
+        out["rtt_waiting_list_per_1000"] = size * 1000.0 / people if people else nan
+        out["rtt_18_week_share"] = 1 - int(last.delayed.sum()) / size if size else nan
+        out["rtt_52_week_waiters"] = int(last.long_stay.sum())
+        out["rtt_52_week_share"] = int(last.long_stay.sum()) / size if size else nan
+    has_list = len(rows) > 0 or len(events) > 0
+    counts = events.kind.value_counts()
+    n = {k: int(counts.get(k, 0)) for k in ("clock_start", "nonadmitted_stop", "day_case_stop", "admitted_stop",
+                                               "removed", "cancelled", "cancelled_not_rebooked", "cancelled_judged")}
+    rate = (lambda x: x * per_1000_year) if has_list else (lambda x: nan)
+    out["rtt_clock_starts_per_1000"] = rate(n["clock_start"])
+    out["rtt_nonadmitted_stops_per_1000"] = rate(n["nonadmitted_stop"])
+    out["rtt_admitted_stops_per_1000"] = rate(n["day_case_stop"] + n["admitted_stop"])
+    out["rtt_validation_removals_per_1000"] = rate(n["removed"])
+    out["rtt_cancelled_on_the_day"] = n["cancelled"] if has_list else nan
+    cancelled = int((electives.end == End.ELECTIVE_CANCELLED).sum())
+    activity = int(electives.admitted.sum()) + cancelled + n["day_case_stop"]
+    out["elective_cancelled_share_of_activity"] = cancelled / activity if activity else nan
+    out["rtt_cancelled_not_rebooked_28d_share"] = (n["cancelled_not_rebooked"] / n["cancelled_judged"]
+                                                   if n["cancelled_judged"] else nan)
+    return out
+
+
 def death_kpis(j: pd.DataFrame, type1: pd.DataFrame, admissions: pd.DataFrame, per_1000_year: float
                ) -> dict[str, float]:
     """Deaths and harm among journeys ``j``: ``type1`` are its type 1 attendances, ``admissions``
@@ -253,11 +294,19 @@ def tables_for_kpis(hs) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     return j, appts, census
 
 
+def rtt_events(hs) -> pd.DataFrame:
+    """The waiting list's flows of a run (``WaitingList.events``), each with its reporting month;
+    none without a waiting list."""
+    wl = getattr(hs, "waiting_list", None)
+    return no_events() if wl is None else wl.events(int(hs.env.now // MINUTES_PER_DAY))
+
+
 def _summary(hs, j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame) -> pd.Series:
     cal, end = hs.calendar, hs.env.now
     days = (min(end, cal.end) - cal.warmup_minutes) / MINUTES_PER_DAY
+    ev = rtt_events(hs)
     summary = pd.Series(measure(j[j.month >= 0], appts[appts.month >= 0], census[census.month >= 0],
-                                float(hs.cfg.population), days, end), name="value")
+                                float(hs.cfg.population), days, end, ev[ev.month >= 0]), name="value")
     summary.index.name = "kpi"
     return summary
 
@@ -276,20 +325,22 @@ def month_kpis(hs, j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, m
     people = float(hs.cfg.population)
     days = (cal.month_starts[m + 1] - cal.month_starts[m]) / MINUTES_PER_DAY
     jm, am, cm = j[j.month == m], appts[appts.month == m], census[census.month == m]
-    ics = measure(jm, am, cm, people, days, end)
-    by_site = {site: site_kpis(jm, cm, s, site, people, days, end) for s, site in enumerate(hs.site_names)}
+    ev = rtt_events(hs)
+    em = ev[ev.month == m]
+    ics = measure(jm, am, cm, people, days, end, em)
+    by_site = {site: site_kpis(jm, cm, s, site, people, days, end, em) for s, site in enumerate(hs.site_names)}
     return ics, {site: kpis for site, kpis in by_site.items() if kpis}
 
 
 def site_kpis(j: pd.DataFrame, census: pd.DataFrame, site: int, name: str, people: float, days: float,
-              end_time: float) -> dict[str, float]:
+              end_time: float, rtt: pd.DataFrame | None = None) -> dict[str, float]:
     """The KPIs that make sense for one site (``SITE_KPI_PREFIXES``), over the journeys that used
-    its A&E, urgent care centre or beds and its own rows of the census."""
-    return group_kpis(j, census, [site], [name], people, days, end_time)
+    its A&E, urgent care centre or beds and its own rows of the census and of the waiting list's flows."""
+    return group_kpis(j, census, [site], [name], people, days, end_time, rtt)
 
 
 def group_kpis(j: pd.DataFrame, census: pd.DataFrame, sites: list[int], names: list[str], people: float,
-               days: float, end_time: float) -> dict[str, float]:
+               days: float, end_time: float, rtt: pd.DataFrame | None = None) -> dict[str, float]:
     """The site KPIs (``SITE_KPI_PREFIXES``) of a group of sites taken together (a trust's), over the
     journeys that used any of their A&Es, urgent care centres or beds and their rows of the census."""
     js = j[j.ed_site.isin(sites) | j.ucc_site.isin(sites) | j.bed_site.isin(sites)]
@@ -298,7 +349,8 @@ def group_kpis(j: pd.DataFrame, census: pd.DataFrame, sites: list[int], names: l
     elsewhere = (js.ed_site >= 0) & ~js.ed_site.isin(sites)
     if elsewhere.any():  # a type 1 attendance belongs to the site whose A&E it was, not to one that sent it on
         js = js.assign(ed_site=js.ed_site.where(~elsewhere, -1))
-    kpis = measure(js, _NO_GP_REQUESTS, census[census.site.isin(names)], people, days, end_time)
+    ev = None if rtt is None else rtt[rtt.site.isin(names)]
+    kpis = measure(js, _NO_GP_REQUESTS, census[census.site.isin(names)], people, days, end_time, ev)
     return {k: v for k, v in kpis.items() if k.startswith(SITE_KPI_PREFIXES) and "per_1000_population" not in k}
 
 
@@ -337,8 +389,10 @@ def place_summaries(hs) -> dict[str, dict[str, float]]:
     cal, end = hs.calendar, hs.env.now
     days = (min(end, cal.end) - cal.warmup_minutes) / MINUTES_PER_DAY
     j, census = j[j.month >= 0], census[census.month >= 0]
+    ev = rtt_events(hs)
+    ev = ev[ev.month >= 0]
     people = float(hs.cfg.population)
-    out = {f"site:{name}": site_kpis(j, census, s, name, people, days, end) for s, name in enumerate(hs.site_names)}
+    out = {f"site:{name}": site_kpis(j, census, s, name, people, days, end, ev) for s, name in enumerate(hs.site_names)}
     residents = np.bincount(hs.cells.locality, weights=hs.cells.people, minlength=len(hs.cfg.localities))
     for i, name in enumerate(hs.cfg.localities):
         out[f"locality:{name}"] = locality_kpis(j[j.locality == i], float(residents[i]), days, end)
@@ -377,6 +431,10 @@ SUMMARY_KPIS = [
     ("delayed_discharges_midnight", "Delayed discharges at midnight", "{:.0f}"),
     ("delayed_discharge_share_of_beds", "Delayed discharges, share of beds", "{:.1%}"),
     ("elective_cancelled_share", "Electives cancelled on the day", "{:.1%}"),
+    ("rtt_waiting_list", "RTT waiting list, end of period (pathways)", "{:,.0f}"),
+    ("rtt_18_week_share", "RTT waiting under 18 weeks", "{:.1%}"),
+    ("rtt_52_week_waiters", "RTT waiting over 52 weeks", "{:,.0f}"),
+    ("elective_cancelled_share_of_activity", "Electives cancelled on the day, share of activity", "{:.1%}"),
     ("gp_wait_mean_days", "GP wait, mean (days)", "{:.1f}"),
     ("readmission_30day_share", "Emergency readmissions within 30 days", "{:.1%}"),
     ("intermediate_care_utilisation", "Intermediate care bed use", "{:.0%}"),

@@ -314,7 +314,7 @@ def test_a_site_measures_the_journeys_that_used_its_ae_urgent_care_centre_or_bed
                                                                           "time_to_treatment", "deaths_30d",
                                                                           "in_hospital_deaths", "deaths_from_delay",
                                                                           "harm_events", "transfers",
-                                                                          "ambulance_divert", "long_stay"))}
+                                                                          "ambulance_divert", "long_stay", "rtt_"))}
         assert not any("per_1000_population" in k for k in rows.index)
         at_ae = used[used.t_ed_arrival.notna()]
         days = (hs.calendar.month_starts[1] - hs.calendar.month_starts[0]) / DAY

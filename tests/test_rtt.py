@@ -291,3 +291,26 @@ def test_the_baselines_list_has_englands_size_and_18_week_share(baseline_year):
     assert 0 < s["rtt_52_week_share"] < 0.06
     # and over the year every cancelled operation was rebooked exactly once per cancellation
     assert rebooked_exactly_once(baseline_year) > 0
+
+
+# --- organisations: activity and money -------------------------------------------------------------
+
+
+def test_admitted_pathways_are_counted_as_elective_admissions_for_the_tariff():
+    """The trust's elective admissions of a month (what the tariff's ``elective_inpatient`` pays,
+    agents/acute_trust.py) are the list's overnight admissions that month plus the planned
+    admissions that are not RTT pathways; day cases are not elective inpatients."""
+    hs = run(TOWN, SHORT, months=2)
+    p = hs.waiting_list.frame()
+    j = hs.log.frame()
+    cal = hs.calendar
+    rtt_journeys = set(p.journey[p.end == PathwayEnd.ADMITTED])
+    planned = j[(j.entry == Entry.ELECTIVE) & j.admitted & ~j.index.isin(rtt_journeys)]
+    assert len(planned) > 0 and len(rtt_journeys) > 0
+    for m in range(2):
+        lo, hi = cal.month_starts[m] / 1440, cal.month_starts[m + 1] / 1440
+        activity = hs.organisations.meter.month(m)
+        counted = sum(a.elective_admissions for a in activity.sites.values())
+        overnight = int(((p.end == PathwayEnd.ADMITTED) & (p.stop_day >= lo) & (p.stop_day < hi)).sum())
+        others = int(((planned.t_bed / 1440 >= lo) & (planned.t_bed / 1440 < hi)).sum())
+        assert counted == overnight + others > 0

@@ -34,7 +34,7 @@ import pandas as pd
 
 from sim.columns import ColumnTable
 from sim.config.rtt import SPECIALTIES
-from sim.config.system import AGE_BANDS, ProfileConfig
+from sim.config.system import ProfileConfig
 from sim.population import ArrivalStream, Cells, day_counts
 
 if TYPE_CHECKING:
@@ -357,13 +357,8 @@ class WaitingList:
         return ev
 
 
-RTT_EVENT_COLUMNS = ["day", "site", "kind", "month"]
-
 
 def no_events() -> pd.DataFrame:
+    """The flows of a run without a waiting list: none."""
     return pd.DataFrame({"day": pd.Series(dtype="i4"), "site": pd.Series(dtype="object"),
                          "kind": pd.Series(dtype="object"), "month": pd.Series(dtype="i8")})
-
-
-__all__ = ["AGE_BANDS", "CancellationLog", "PathwayEnd", "PathwayLog", "Source", "Stage", "WaitingList",
-           "initial_list_waits", "no_events"]

@@ -47,7 +47,7 @@ def test_every_referral_is_on_the_list_treated_or_removed_with_a_reason():
     assert set(p.end.unique()) <= {e.value for e in PathwayEnd}
     assert (p.stage[waiting] != Stage.STOPPED).all() and (p.stage[~waiting] == Stage.STOPPED).all()
     assert (p.stop_day[~waiting] >= 0).all() and (p.stop_day[waiting] == -1).all()
-    assert ((p.stop_day[~waiting] >= p.clock_start[~waiting])).all()
+    assert (p.stop_day[~waiting] >= p.clock_start[~waiting]).all()
     # stops by how they happen: non-admitted stops never needed admission; admissions did, seen first
     assert not p.admit[p.end == PathwayEnd.NON_ADMITTED].any()
     admitted = p[p.end.isin([PathwayEnd.DAY_CASE, PathwayEnd.ADMITTED])]

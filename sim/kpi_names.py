@@ -36,7 +36,7 @@ FOOTPRINT_KPIS: tuple[str, ...] = (
     "rtt_waiting_list", "rtt_waiting_list_per_1000", "rtt_18_week_share", "rtt_52_week_waiters", "rtt_52_week_share",
     "rtt_clock_starts_per_1000", "rtt_nonadmitted_stops_per_1000", "rtt_admitted_stops_per_1000",
     "rtt_validation_removals_per_1000", "rtt_cancelled_on_the_day", "elective_cancelled_share_of_activity",
-    "rtt_cancelled_not_rebooked_28d_share",
+    "rtt_cancelled_not_rebooked_28d", "rtt_cancelled_not_rebooked_28d_share",
     *(f"{service}_{what}" for service in ("virtual_ward", "urgent_community_response", "intermediate_care",
                                           "reablement", "home_care", "care_homes", "ambulances")
       for what in ("utilisation", "queue_mean")),

@@ -237,6 +237,7 @@ def rtt_kpis(census: pd.DataFrame, events: pd.DataFrame, electives: pd.DataFrame
     cancelled = int((electives.end == End.ELECTIVE_CANCELLED).sum())
     activity = int(electives.admitted.sum()) + cancelled + n["day_case_stop"]
     out["elective_cancelled_share_of_activity"] = cancelled / activity if activity else nan
+    out["rtt_cancelled_not_rebooked_28d"] = n["cancelled_not_rebooked"] if has_list else nan
     out["rtt_cancelled_not_rebooked_28d_share"] = (n["cancelled_not_rebooked"] / n["cancelled_judged"]
                                                    if n["cancelled_judged"] else nan)
     return out

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from sim.population import Cells
     from sim.process import Environment
     from sim.routing import Router
+    from sim.rtt import WaitingList
     from sim.streams import Streams
 
 
@@ -117,7 +118,11 @@ class AcuteBeds:
         elective_days = self.cfg.elective_days
         week = [7 / len(elective_days) if d in elective_days else 0.0 for d in range(7)] if elective_days else [0.0] * 7
         demand = config.demand
-        self.electives = ArrivalStream(cells, demand.elective_admissions_per_1000,
+        # with a waiting list (``rtt:``) the admitted pathways come from it, and this stream brings
+        # only the planned admissions that are not RTT pathways
+        rate = demand.elective_admissions_per_1000 if config.rtt is None else config.rtt.other_planned_admissions_per_1000
+        self.rtt: WaitingList | None = None  # set when the services are connected
+        self.electives = ArrivalStream(cells, rate,
                                        ProfileConfig(day_of_week=week if any(week) else [1.0] * 7),
                                        calendar, demand.growth_per_year)
         self.elective_days = set(elective_days)
@@ -256,6 +261,9 @@ class AcuteBeds:
             return
         split = rng.multinomial(total, beds / beds.sum())
         at = day * MINUTES_PER_DAY + self.cfg.elective_admission_hour * 60.0
+        if self.rtt is not None:
+            self._book_with_waiting_list(wards, split.tolist(), at, day)
+            return
         if self.cfg.elective_booking:
             self._book_from_lists(wards, split.tolist(), at)
             return
@@ -285,10 +293,31 @@ class AcuteBeds:
             self.env.timeout(at - self.env.now).callbacks.append(
                 lambda _e, w=ward, b=booked, f=free: self.admit_electives(w, len(b), b, f))
 
+    def _book_with_waiting_list(self, wards: list[Ward], new: list[int], at: float, day: int) -> None:
+        """With a waiting list (``sim.rtt``): each site expects beds as ``_book_from_lists`` does;
+        today's planned admissions that are not RTT pathways are booked first (from the head of
+        their own list), then the site's theatre list takes RTT pathways into the beds left."""
+        rtt = self.rtt
+        assert rtt is not None
+        for ward, count in zip(wards, new):
+            waiting = self.waiting_list[ward.site]
+            waiting.extend([-1] * count)
+            free = self._beds_for_electives(ward)
+            history = self.elective_free_change[ward.site]
+            expected = max(int(free + (min(history) if history else 0.0) - self.cfg.elective_booking_margin), 0)
+            booked = [waiting.popleft() for _ in range(min(len(waiting), expected))]
+            _, pathways = rtt.book(ward.site, day, expected - len(booked))
+            pathways = pathways.tolist()
+            previous = booked + [int(rtt.log.journey[p]) for p in pathways]
+            tags = [-1] * len(booked) + pathways
+            self.env.timeout(at - self.env.now).callbacks.append(
+                lambda _e, w=ward, b=previous, f=free, t=tags: self.admit_electives(w, len(b), b, f, t))
+
     def admit_electives(self, ward: Ward, count: int, booked: list[int] | None = None,
-                        free_at_midnight: int | None = None) -> None:
+                        free_at_midnight: int | None = None, pathways: list[int] | None = None) -> None:
         """Admit today's booked electives at this site while beds are free; cancel the rest (a
-        cancelled operation is rebooked at the head of the waiting list when booking is on)."""
+        cancelled operation is rebooked at the head of the waiting list when booking is on; an RTT
+        pathway, ``pathways[i] >= 0``, goes back to its list to be rebooked first)."""
         if free_at_midnight is not None:
             self.elective_free_change[ward.site].append(self._beds_for_electives(ward) - free_at_midnight)
         if count == 0:
@@ -302,7 +331,9 @@ class AcuteBeds:
         if booked is not None:
             log.previous[ids] = booked
         cancelled = []
-        for pid, stay in zip(ids.tolist(), los.tolist()):
+        tags = pathways if pathways is not None else [-1] * count
+        rtt, today = self.rtt, int(env.now // MINUTES_PER_DAY)
+        for pid, stay, pathway in zip(ids.tolist(), los.tolist(), tags):
             if ward.elective_beds.free > 0:
                 pool = ward.elective_beds
             elif ward.beds.free > cfg.elective_bed_reserve:
@@ -310,8 +341,13 @@ class AcuteBeds:
             else:
                 ward.elective_cancelled += 1
                 log.finish(pid, End.ELECTIVE_CANCELLED, env.now)
-                cancelled.append(pid)
+                if pathway >= 0:
+                    rtt.cancelled(pathway, pid, today)
+                else:
+                    cancelled.append(pid)
                 continue
+            if pathway >= 0:
+                rtt.admitted(pathway, pid, today)
             ward.elective_admitted += 1
             log.admitted[pid] = True
             log.t_bed[pid] = env.now

@@ -32,6 +32,11 @@ FOOTPRINT_KPIS: tuple[str, ...] = (
     "ambulance_diversions", "ambulance_diverted_share", "transfers_within_trust", "transfers_overflow",
     "long_stay_21d_share_of_beds", "weekend_discharge_ratio", "elective_waiting_list_mean",
     "suitable_share_of_admissions",
+    # the elective waiting list as referral to treatment (sim/rtt.py)
+    "rtt_waiting_list", "rtt_waiting_list_per_1000", "rtt_18_week_share", "rtt_52_week_waiters", "rtt_52_week_share",
+    "rtt_clock_starts_per_1000", "rtt_nonadmitted_stops_per_1000", "rtt_admitted_stops_per_1000",
+    "rtt_validation_removals_per_1000", "rtt_cancelled_on_the_day", "elective_cancelled_share_of_activity",
+    "rtt_cancelled_not_rebooked_28d", "rtt_cancelled_not_rebooked_28d_share",
     *(f"{service}_{what}" for service in ("virtual_ward", "urgent_community_response", "intermediate_care",
                                           "reablement", "home_care", "care_homes", "ambulances")
       for what in ("utilisation", "queue_mean")),
@@ -40,7 +45,7 @@ FOOTPRINT_KPIS: tuple[str, ...] = (
 # KPIs that make sense for one site (or a trust's sites): what happens in its A&E and its beds
 SITE_KPI_PREFIXES = ("ae_", "handover", "bed_", "delayed", "emergency_", "elective_", "trolley", "time_to_treatment",
                      "deaths_30d", "in_hospital_deaths", "deaths_from_delay", "harm_events", "transfers",
-                     "ambulance_divert", "long_stay")
+                     "ambulance_divert", "long_stay", "rtt_")
 SITE_KPIS: tuple[str, ...] = tuple(k for k in FOOTPRINT_KPIS
                                    if k.startswith(SITE_KPI_PREFIXES) and "per_1000_population" not in k)
 

@@ -32,7 +32,8 @@ from sim.calendar import DAYS_PER_YEAR, MINUTES_PER_DAY, MINUTES_PER_HOUR
 from sim.journeys import End, Entry
 from sim.kpi_names import SITE_KPI_PREFIXES
 from sim.primary_care import GP_TALLY
-from sim.tally import Rate, Ratio, add, centile, finish, mean, share
+from sim.rtt import no_events
+from sim.tally import Latest, Rate, Ratio, Total, add, centile, finish, mean, share
 
 FOUR_HOURS = 4 * MINUTES_PER_HOUR
 NO_GP_REQUESTS = pd.DataFrame({"month": pd.Series(dtype="i8"), **{c: pd.Series(dtype="i8") for c in GP_TALLY}})
@@ -65,15 +66,16 @@ def _per_1000_year(people: float, days: float) -> Rate:
 
 
 def measure(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: float, days: float,
-            end_time: float) -> dict[str, float]:
+            end_time: float, rtt: pd.DataFrame | None = None) -> dict[str, float]:
     """All KPIs over one slice. ``j`` are the journeys that *started* in the slice, ``appts`` the
     counts of the GP requests made in it (``sim.primary_care.tally_requests``, a row a month),
-    ``census`` its midnight counts; ``days`` its length."""
-    return finish(tally(j, appts, census, people, days, end_time))
+    ``census`` its midnight counts, ``rtt`` the waiting list's flows in it (``WaitingList.events``;
+    none without a waiting list); ``days`` its length."""
+    return finish(tally(j, appts, census, people, days, end_time, rtt))
 
 
 def tally(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: float, days: float,
-          end_time: float) -> dict[str, object]:
+          end_time: float, rtt: pd.DataFrame | None = None) -> dict[str, object]:
     """The parts of every KPI over one slice (``sim.tally``): the KPIs of several slices together
     are their tallies added, then finished. Arguments as ``measure``'s."""
     out: dict[str, object] = {}
@@ -145,6 +147,7 @@ def tally(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: fl
     out["elective_cancelled_share"] = share(electives.end == End.ELECTIVE_CANCELLED)
     waiting = census[census.service == "elective_waiting_list"]
     out["elective_waiting_list_mean"] = mean(waiting.groupby("day").queue.sum())
+    out.update(rtt_kpis(census, no_events() if rtt is None else rtt, electives, people, per_1000_year))
     beds = census[census.service == "acute_beds"]
     daily = beds.groupby("day")[["occupied", "capacity", "delayed"]].sum()
     occ = daily.occupied / daily.capacity.where(daily.capacity > 0)
@@ -190,6 +193,61 @@ def tally(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: fl
         out[f"{service}_utilisation"] = mean(rows.occupied / rows.capacity.where(rows.capacity > 0))
         out[f"{service}_queue_mean"] = mean(rows.queue)
     return out
+
+
+def rtt_kpis(census: pd.DataFrame, events: pd.DataFrame, electives: pd.DataFrame, people: float,
+             per_1000_year: Rate) -> dict[str, object]:
+    """The RTT waiting list (``sim.rtt``) as NHS England publishes it: the list at the end of the
+    slice (the last midnight census in it: incomplete pathways, the share waiting under 18 weeks,
+    those over 52 weeks), the flows over the slice (clock starts, admitted and non-admitted stops,
+    validation removals) and on-the-day cancellations: their count, their share of elective
+    activity (overnight admissions, day cases and the cancelled themselves) and those not
+    followed by an admission within 28 days (over the cancellations that can be judged)."""
+    rows = census[census.service == "rtt_waiting_list"]
+    nan = float("nan")
+    out: dict[str, object] = {k: Latest(-1, nan) for k in ("rtt_waiting_list", "rtt_waiting_list_per_1000",
+                                                           "rtt_18_week_share", "rtt_52_week_waiters",
+                                                           "rtt_52_week_share")}
+    if len(rows):
+        day = int(rows.day.max())
+        last = rows[rows.day == day]
+        size = int(last.queue.sum())
+        out["rtt_waiting_list"] = Latest(day, size)
+        out["rtt_waiting_list_per_1000"] = Latest(day, size * 1000.0 / people if people else nan)
+        out["rtt_18_week_share"] = Latest(day, 1 - int(last.delayed.sum()) / size if size else nan)
+        out["rtt_52_week_waiters"] = Latest(day, int(last.long_stay.sum()))
+        out["rtt_52_week_share"] = Latest(day, int(last.long_stay.sum()) / size if size else nan)
+    has_list = len(rows) > 0 or len(events) > 0
+    counts = events.kind.value_counts()
+    n = {k: int(counts.get(k, 0)) for k in ("clock_start", "nonadmitted_stop", "day_case_stop", "admitted_stop",
+                                               "removed", "cancelled", "cancelled_not_rebooked", "cancelled_judged")}
+
+    def rate(count: int) -> Ratio:
+        return count * per_1000_year if has_list else per_1000_year.undefined()
+
+    out["rtt_clock_starts_per_1000"] = rate(n["clock_start"])
+    out["rtt_nonadmitted_stops_per_1000"] = rate(n["nonadmitted_stop"])
+    out["rtt_admitted_stops_per_1000"] = rate(n["day_case_stop"] + n["admitted_stop"])
+    out["rtt_validation_removals_per_1000"] = rate(n["removed"])
+    out["rtt_cancelled_on_the_day"] = Total(n["cancelled"], has_list)
+    cancelled = int((electives.end == End.ELECTIVE_CANCELLED).sum())
+    out["elective_cancelled_share_of_activity"] = Ratio(cancelled, int(electives.admitted.sum()) + cancelled
+                                                        + n["day_case_stop"])
+    out["rtt_cancelled_not_rebooked_28d"] = Total(n["cancelled_not_rebooked"], has_list)
+    out["rtt_cancelled_not_rebooked_28d_share"] = Ratio(n["cancelled_not_rebooked"], n["cancelled_judged"])
+    return out
+
+
+def rtt_events(hs) -> pd.DataFrame:
+    """The waiting list's flows of a run so far (``WaitingList.events``), each with its reporting
+    month; none without a waiting list. Kept until the clock moves (every month's KPIs use them)."""
+    wl = getattr(hs, "waiting_list", None)
+    if wl is None:
+        return no_events()
+    cached = getattr(hs, "_rtt_events", None)
+    if cached is None or cached[0] != hs.env.now:
+        cached = hs._rtt_events = (hs.env.now, wl.events(int(hs.env.now // MINUTES_PER_DAY)))
+    return cached[1]
 
 
 def _gp_tally(appts: pd.DataFrame, per_1000_year: Rate) -> dict[str, object]:
@@ -282,22 +340,27 @@ def months_run(hs) -> list[int]:
 
 def month_tallies(hs, j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, m: int,
                   groups: dict[str, list[str]] | None = None, localities: bool = False, sites: bool = True,
-                  days: float | None = None, every_group: bool = False) -> dict[str, dict]:
+                  days: float | None = None, every_group: bool = False, events: pd.DataFrame | None = None
+                  ) -> dict[str, dict]:
     """The tallies (``tally``) of reporting month ``m`` as measured at the model's current time,
     by scope: ``ics``; ``site:NAME`` for every site unless not ``sites`` (``SITE_KPI_PREFIXES``,
     over the journeys that used its A&E, urgent care centre or beds); each of ``groups`` (scope -> its sites' names, as a
     trust's); ``locality:NAME`` for every locality when ``localities``. ``j``, ``appts`` and
     ``census`` are ``tables_for_kpis(hs)``. ``days`` (default: the month's) is what rates are
-    per; ``every_group`` measures a site or group even with no journeys (its census alone)."""
+    per; ``every_group`` measures a site or group even with no journeys (its census alone);
+    ``events`` are the waiting list's flows (default: the run's so far, ``rtt_events``)."""
     end, people = hs.env.now, float(hs.cfg.population)
     days = _month_days(hs, m) if days is None else days
     jm, am, cm = j[j.month == m], appts[appts.month == m], census[census.month == m]
-    out = {"ics": tally(jm, am, cm, people, days, end)}
+    ev = rtt_events(hs) if events is None else events
+    em = ev[ev.month == m]
+    out = {"ics": tally(jm, am, cm, people, days, end, em)}
     site_index = {name: i for i, name in enumerate(hs.site_names)}
     scopes = {f"site:{name}": [name] for name in hs.site_names} if sites else {}
     scopes.update(groups or {})
     for scope, names in scopes.items():
-        part = _group_tally(jm, cm, [site_index[n] for n in names], list(names), people, days, end, every_group)
+        part = _group_tally(jm, cm, [site_index[n] for n in names], list(names), people, days, end,
+                            em[em.site.isin(names)], every_group)
         if part:
             out[scope] = part
     if localities:
@@ -317,7 +380,8 @@ def month_parts(hs, tables: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame], m: 
     if not hs.results.streaming:
         return month_tallies(hs, *tables, m, groups, localities, sites)
     j, appts, census = tables
-    held = month_tallies(hs, j, NO_GP_REQUESTS, census.iloc[:0], m, groups, localities, sites, days=0.0)
+    held = month_tallies(hs, j, NO_GP_REQUESTS, census.iloc[:0], m, groups, localities, sites, days=0.0,
+                         events=no_events())
     gone = hs.results.partial.get(m, {})
     missing = set(groups or {}) - set(calibration_groups(hs.cfg))
     if gone and missing:
@@ -338,7 +402,8 @@ def journey_parts(hs, j: pd.DataFrame, m: int) -> dict[str, dict]:
     """The journeys' part of reporting month ``m``'s tallies for journeys ``j`` (of that month),
     for every scope a month's KPIs may be asked for (``month_parts`` adds the rest)."""
     census = hs.census.frame().iloc[:0]
-    parts = month_tallies(hs, j, NO_GP_REQUESTS, census, m, calibration_groups(hs.cfg), localities=True, days=0.0)
+    parts = month_tallies(hs, j, NO_GP_REQUESTS, census, m, calibration_groups(hs.cfg), localities=True, days=0.0,
+                          events=no_events())
     return {scope: t for scope, t in parts.items() if t}
 
 
@@ -374,28 +439,31 @@ def month_kpis(hs, j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, m
 
 
 def site_kpis(j: pd.DataFrame, census: pd.DataFrame, site: int, name: str, people: float, days: float,
-              end_time: float) -> dict[str, float]:
+              end_time: float, rtt: pd.DataFrame | None = None) -> dict[str, float]:
     """The KPIs that make sense for one site (``SITE_KPI_PREFIXES``), over the journeys that used
-    its A&E, urgent care centre or beds and its own rows of the census."""
-    return group_kpis(j, census, [site], [name], people, days, end_time)
+    its A&E, urgent care centre or beds and its own rows of the census and of the waiting list's flows."""
+    return group_kpis(j, census, [site], [name], people, days, end_time, rtt)
 
 
 def group_kpis(j: pd.DataFrame, census: pd.DataFrame, sites: list[int], names: list[str], people: float,
-               days: float, end_time: float) -> dict[str, float]:
+               days: float, end_time: float, rtt: pd.DataFrame | None = None) -> dict[str, float]:
     """The site KPIs (``SITE_KPI_PREFIXES``) of a group of sites taken together (a trust's), over the
-    journeys that used any of their A&Es, urgent care centres or beds and their rows of the census."""
-    return finish(_group_tally(j, census, sites, names, people, days, end_time))
+    journeys that used any of their A&Es, urgent care centres or beds and their rows of the census
+    and of the waiting list's flows ``rtt``."""
+    return finish(_group_tally(j, census, sites, names, people, days, end_time,
+                               None if rtt is None else rtt[rtt.site.isin(names)]))
 
 
 def _group_tally(j: pd.DataFrame, census: pd.DataFrame, sites: list[int], names: list[str], people: float,
-                 days: float, end_time: float, always: bool = False) -> dict[str, object]:
+                 days: float, end_time: float, rtt: pd.DataFrame | None = None, always: bool = False
+                 ) -> dict[str, object]:
     js = j[j.ed_site.isin(sites) | j.ucc_site.isin(sites) | j.bed_site.isin(sites)]
     if len(js) == 0 and not always:
         return {}
     elsewhere = (js.ed_site >= 0) & ~js.ed_site.isin(sites)
     if elsewhere.any():  # a type 1 attendance belongs to the site whose A&E it was, not to one that sent it on
         js = js.assign(ed_site=js.ed_site.where(~elsewhere, -1))
-    parts = tally(js, NO_GP_REQUESTS, census[census.site.isin(names)], people, days, end_time)
+    parts = tally(js, NO_GP_REQUESTS, census[census.site.isin(names)], people, days, end_time, rtt)
     return {k: v for k, v in parts.items() if k.startswith(SITE_KPI_PREFIXES) and "per_1000_population" not in k}
 
 
@@ -477,6 +545,10 @@ SUMMARY_KPIS = [
     ("delayed_discharges_midnight", "Delayed discharges at midnight", "{:.0f}"),
     ("delayed_discharge_share_of_beds", "Delayed discharges, share of beds", "{:.1%}"),
     ("elective_cancelled_share", "Electives cancelled on the day", "{:.1%}"),
+    ("rtt_waiting_list", "RTT waiting list, end of period (pathways)", "{:,.0f}"),
+    ("rtt_18_week_share", "RTT waiting under 18 weeks", "{:.1%}"),
+    ("rtt_52_week_waiters", "RTT waiting over 52 weeks", "{:,.0f}"),
+    ("elective_cancelled_share_of_activity", "Electives cancelled on the day, share of activity", "{:.1%}"),
     ("gp_wait_mean_days", "GP wait, mean (days)", "{:.1f}"),
     ("readmission_30day_share", "Emergency readmissions within 30 days", "{:.1%}"),
     ("intermediate_care_utilisation", "Intermediate care bed use", "{:.0%}"),

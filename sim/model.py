@@ -63,6 +63,7 @@ class HealthSystem(mesa.Model):
         self.emergency_care, self.beds, self.discharge = services.emergency_care, services.beds, services.discharge
         self.community, self.social_care = services.community, services.social_care
         self.outcomes = services.outcomes
+        self.waiting_list = services.waiting_list  # the RTT list (sim.rtt), or None
         self.census = Census(services.counted(), self.calendar)
         self.results = Results(self)
         self.env.process(self._days())
@@ -100,6 +101,8 @@ class HealthSystem(mesa.Model):
             self.beds.midnight_check()
             self.census.take(day)
             self.arrivals.day(day)
+            if self.waiting_list is not None:
+                self.waiting_list.day(day)
             self.beds.book_electives(day)
             self.social_care.community_referrals(self.streams["social_care.community"])
             yield env.timeout((day + 1) * MINUTES_PER_DAY - env.now)

@@ -104,6 +104,15 @@ class PrimaryCare:
         self.working = np.array([calendar.weekday(d) in pc.working_days for d in range(horizon)])
         self.working_days_before = np.concatenate([[0], np.cumsum(self.working)])
         self.deaths_rng: np.random.Generator | None = None  # set when deaths thin the population
+        self.keeps_elective_referrals = False  # set when a waiting list (sim.rtt) takes them
+        self._elective_referrals: list[np.ndarray] = []  # referred since the waiting list last took them
+
+    def take_elective_referrals(self) -> np.ndarray:
+        """The requests whose consultation referred the patient for elective care since the last
+        call (the waiting list's GP clock starts, ``sim.rtt``)."""
+        taken = np.concatenate(self._elective_referrals) if self._elective_referrals else np.zeros(0, int)
+        self._elective_referrals = []
+        return taken
 
     def slots(self, locality: int) -> float:
         """Appointments a working day in one locality."""
@@ -227,6 +236,8 @@ class PrimaryCare:
         outcome = np.searchsorted(edges, u, side="right")
         log.outcome[ids] = np.array([GpOutcome.SENT_TO_AE, GpOutcome.ADMITTED_DIRECT, GpOutcome.REFERRED_COMMUNITY,
                                      GpOutcome.REFERRED_ELECTIVE, GpOutcome.RESOLVED])[outcome]
+        if self.keeps_elective_referrals:
+            self._elective_referrals.append(ids[outcome == 3])
         return ids[outcome == 0], ids[outcome == 1]
 
     def _cells_of(self, ids: np.ndarray) -> np.ndarray:

@@ -28,6 +28,7 @@ from sim.population import Cells
 from sim.primary_care import PrimaryCare
 from sim.process import Environment
 from sim.routing import Router
+from sim.rtt import WaitingList
 from sim.social_care import SocialCare
 from sim.streams import Streams
 
@@ -46,6 +47,7 @@ class Services:
     emergency_care: EmergencyCare
     ambulance: AmbulanceService
     outcomes: Outcomes
+    waiting_list: WaitingList | None = None
 
     @classmethod
     def build(cls, config: Config, env: Environment, calendar: Calendar, geo: Geography, cells: Cells,
@@ -70,9 +72,15 @@ class Services:
         arrivals.ambulance, arrivals.emergency_care, arrivals.beds = ambulance, emergency_care, beds
         router.update(*emergency_care.open_sites(len(config.sites)))
         social_care.prefill(streams["social_care.prefill"])
+        waiting_list = None
+        if config.rtt is not None:  # the elective waiting list as referral to treatment
+            waiting_list = WaitingList(config, cells, calendar, router, streams, primary_care)
+            primary_care.keeps_elective_referrals = True
+            beds.rtt = waiting_list
         return cls(router, primary_care, arrivals, social_care, community, discharge, beds, emergency_care, ambulance,
-                   outcomes)
+                   outcomes, waiting_list)
 
     def counted(self) -> list:
         """The services in the order of the midnight census."""
-        return [self.beds, self.emergency_care, self.community, self.social_care, self.ambulance, self.primary_care]
+        counted = [self.beds, self.emergency_care, self.community, self.social_care, self.ambulance, self.primary_care]
+        return counted + ([self.waiting_list] if self.waiting_list is not None else [])

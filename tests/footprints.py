@@ -10,7 +10,7 @@
   day driver: a test places its own patients (``patient``, with the needs it chooses) and runs
   the clock, so that one journey can be traced through a pathway with known durations.
 - ``QUIET``: overrides that switch off every arrival and the social care market's prefill and
-  community referrals, so that the only patients are the test's own.
+  community referrals and the elective waiting list, so that the only patients are the test's own.
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ QUIET = {
     "social_care": {"home_care_community_starts_per_week": 0.0, "care_home_community_admissions_per_week": 0.0,
                     "initial_occupancy": 0.0},
     "organisations": None,
+    "rtt": None,  # no waiting list (its initial list and referrals would be patients too)
 }
 
 # Every duration fixed (minutes, hours or days as the config's field says), so that a journey's

@@ -23,6 +23,7 @@ from sim.kpis import (
     mark_readmissions,
     measure,
     place_summaries,
+    rtt_events,
     site_kpis,
     tables_for_kpis,
 )
@@ -326,7 +327,7 @@ def test_a_site_measures_the_journeys_that_used_its_ae_urgent_care_centre_or_bed
                                                                           "time_to_treatment", "deaths_30d",
                                                                           "in_hospital_deaths", "deaths_from_delay",
                                                                           "harm_events", "transfers",
-                                                                          "ambulance_divert", "long_stay"))}
+                                                                          "ambulance_divert", "long_stay", "rtt_"))}
         assert not any("per_1000_population" in k for k in rows.index)
         at_ae = used[used.t_ed_arrival.notna()]
         days = (hs.calendar.month_starts[1] - hs.calendar.month_starts[0]) / DAY
@@ -366,8 +367,9 @@ def test_the_summary_is_the_whole_reported_period_measured_at_once(two_months):
     hs = two_months
     j, appts, census = tables_for_kpis(hs)
     days = (hs.env.now - hs.calendar.warmup_minutes) / DAY
+    ev = rtt_events(hs)
     whole = measure(j[j.month >= 0], appts[appts.month >= 0], census[census.month >= 0], float(hs.cfg.population),
-                    days, hs.env.now)
+                    days, hs.env.now, ev[ev.month >= 0])
     summary = kpi_tables(hs)[2].to_dict()
     assert set(summary) == set(whole) and not _close(whole, summary)
     assert summary["ae_attendances_per_1000"] > 0 and not math.isnan(summary["ae_4h_type1"])
@@ -380,8 +382,9 @@ def test_places_over_the_period_are_their_journeys_measured_at_once(two_months):
     days = (hs.env.now - hs.calendar.warmup_minutes) / DAY
     people, end = float(hs.cfg.population), hs.env.now
     places = place_summaries(hs)
+    ev = rtt_events(hs)
     for s, name in enumerate(hs.site_names):
-        want = site_kpis(j, census, s, name, people, days, end)
+        want = site_kpis(j, census, s, name, people, days, end, ev[ev.month >= 0])
         assert (f"site:{name}" in places) == bool(want)
         if want:
             assert not _close(want, places[f"site:{name}"])

@@ -37,6 +37,8 @@ KPI_PANELS = [
     ("ambulance_cat2_mean_minutes", "Category 2 response, mean (min)", False),
     ("time_to_treatment_urgent_minutes", "Time to treatment, most urgent (min)", False),
     ("gp_wait_mean_days", "GP wait, mean (days)", False),
+    ("rtt_waiting_list", "RTT waiting list (pathways)", False),
+    ("rtt_18_week_share", "RTT waiting under 18 weeks", True),
 ]
 # Fixed margins rather than matplotlib's constrained layout, which would draw each figure twice
 # (once to measure it): the charts are redrawn after every month, and that halves the cost.
@@ -61,8 +63,10 @@ def _runs(scenario: RunView, baseline: RunView):
 
 def kpi_figure(scenario: RunView, baseline: RunView) -> Figure:
     """One small panel per KPI of ``KPI_PANELS``: the months done so far."""
-    fig = Figure(figsize=(7.2, 6.0))
-    axes = fig.subplots(3, 3, gridspec_kw=_KPI_GRID).ravel()
+    fig = Figure(figsize=(7.2, 8.0))
+    axes = fig.subplots(-(-len(KPI_PANELS) // 3), 3, gridspec_kw=_KPI_GRID).ravel()
+    for ax in axes[len(KPI_PANELS):]:
+        ax.set_visible(False)
     labels = scenario.month_labels
     for ax, (kpi, title, percent) in zip(axes, KPI_PANELS):
         for name, view, style in _runs(scenario, baseline):

@@ -18,6 +18,7 @@ from pydantic import Field, model_validator
 from sim.config.calibration import CalibrationConfig
 from sim.config.organisations import OrganisationsConfig
 from sim.config.outcomes import OutcomesConfig
+from sim.config.rtt import RttConfig
 from sim.config.schema import Money, Multiplier, NonNegFloat, NonNegInt, Probability, SafeName, Seed, Strict
 from sim.distributions import Distribution, Fixed
 
@@ -483,6 +484,9 @@ class Config(Strict):
         None, description="acute trusts and the sites each runs (those without beds are ignored); a site with "
                           "beds left out is a trust of its own")
     network: NetworkConfig = Field(default_factory=NetworkConfig)
+    rtt: RttConfig | None = Field(
+        None, description="the elective waiting list as referral to treatment (sim.rtt); without it electives "
+                          "arrive at demand.elective_admissions_per_1000")
     organisations: OrganisationsConfig | None = Field(
         None, description="the organisations and their budget rules; without them capacities stay as configured")
     calibration: CalibrationConfig | None = Field(
@@ -511,6 +515,10 @@ class Config(Strict):
             problems = self.calibration.check_places(set(self.sites), set(self.localities))
             if problems:
                 raise ValueError("\n".join(problems))
+        if self.rtt is not None:
+            for name in self.rtt.theatre_sessions_per_week:
+                if name not in self.sites:
+                    raise ValueError(f"rtt.theatre_sessions_per_week.{name}: not a site")
         if self.trusts:
             seen: dict[str, str] = {}
             for trust, members in self.trusts.items():

@@ -354,3 +354,12 @@ def test_explore_warns_that_a_network_host_has_no_authentication(host, warned, c
     assert main(["explore", str(TOWN), "--host", host, "--port", str(port)]) == 0
     err = capsys.readouterr().err
     assert ("no authentication" in err) == warned and len(started) == 1
+
+
+def test_a_base_config_path_with_blanks_at_its_ends_is_shown_quoted(tmp_path, capsys):
+    """Found by the mutation test: ``extends: ' 0'`` was reported as ``extends:  0: ...``, a
+    line that seemed to name no field."""
+    path = tmp_path / "a.yaml"
+    path.write_text("extends: ' 0'\nname: x\n")
+    code, _, err = icsim_in_process(capsys, "validate", str(path))
+    assert code == 2 and refused_naming_fields(err) == ["extends"] and "extends: ' 0': cannot read" in err

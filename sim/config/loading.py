@@ -31,6 +31,11 @@ MAX_NESTING = 64  # mappings and lists inside one another (a config uses six)
 MAX_NODES = 200_000  # values in one file, aliases counted each time they are used
 
 
+def _shown(base: str) -> str:
+    """A base config's path as a message shows it: quoted when blanks at its ends would be lost."""
+    return repr(base) if base != base.strip() or not base else base
+
+
 class ConfigError(Exception):
     """A config that cannot be used; ``problems`` holds one line per problem, each naming its field."""
 
@@ -177,13 +182,13 @@ def load_raw(path: str | Path) -> dict:
             raise ConfigError(str(path), [f"extends: the chain of base configs is more than {MAX_EXTENDS} files long"])
         following = _absolute(files[-1].parent / base)
         if following in files:
-            raise ConfigError(naming, [f"extends: {base}: the chain of base configs loops back to this file"
+            raise ConfigError(naming, [f"extends: {_shown(base)}: the chain of base configs loops back to this file"
                                        if following == files[-1] else
-                                       f"extends: {base}: the chain of base configs loops back to {following}"])
+                                       f"extends: {_shown(base)}: the chain of base configs loops back to {following}"])
         try:
             layers.append(read_yaml(following))
         except ConfigError as exc:
-            raise ConfigError(naming, [f"extends: {base}: {p}" for p in exc.problems]) from None
+            raise ConfigError(naming, [f"extends: {_shown(base)}: {p}" for p in exc.problems]) from None
         files.append(following)
     data = layers.pop()
     while layers:

@@ -62,6 +62,7 @@ class HealthSystem(mesa.Model):
         self.emergency_care, self.beds, self.discharge = services.emergency_care, services.beds, services.discharge
         self.community, self.social_care = services.community, services.social_care
         self.outcomes = services.outcomes
+        self.mental_health = services.mental_health  # None when the config has no `mental_health:`
         self.census = Census(services.counted(), self.calendar)
         self.env.process(self._days())
         self.env.process(self.emergency_care.rota())

@@ -9,8 +9,8 @@
 - ``Wired``: the services of a footprint built and connected as the model connects them, with no
   day driver: a test places its own patients (``patient``, with the needs it chooses) and runs
   the clock, so that one journey can be traced through a pathway with known durations.
-- ``QUIET``: overrides that switch off every arrival and the social care market's prefill and
-  community referrals, so that the only patients are the test's own.
+- ``QUIET``: overrides that switch off every arrival (mental health crises included) and the social
+  care market's prefill and community referrals, so that the only patients are the test's own.
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ QUIET = {
     "social_care": {"home_care_community_starts_per_week": 0.0, "care_home_community_admissions_per_week": 0.0,
                     "initial_occupancy": 0.0},
     "organisations": None,
+    "mental_health": None,  # no mental health crises (a test that wants them gives its own)
 }
 
 # Every duration fixed (minutes, hours or days as the config's field says), so that a journey's

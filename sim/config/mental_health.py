@@ -65,7 +65,7 @@ class MentalHealthConfig(Strict):
         description="admitted patients whose discharge is delayed once clinically ready (housing, support)")
     delayed_discharge_days: Distribution = Field(description="the delay of a delayed discharge (days)")
     out_of_area_after_hours: Annotated[float, Field(ge=0, le=8_760)] | None = Field(
-        description="a patient waiting this long for a local psychiatric bed is placed out of area (null: never; "
+        None, description="a patient waiting this long for a local psychiatric bed is placed out of area (null: never; "
                     "they wait for a local bed)")
     out_of_area_los_days: Distribution = Field(description="a stay in an out-of-area bed (days)")
 

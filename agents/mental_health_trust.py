@@ -9,7 +9,8 @@ from sim.calendar import DAYS_PER_YEAR
 
 class MentalHealthTrust(Organisation):
     """Paid a block contract by the ICB; pays for its open beds and crisis team places by the day
-    (``pay``) and for every out-of-area bed-day it buys (``non_pay``), all at current prices.
+    (``pay``) and for every out-of-area bed-day it buys (``non_pay``), all at current prices less
+    the cost improvement it has made (``cost_factor``, as every provider).
 
     Its planned cost (what the ICB's first contract is based on) is its beds and crisis team at
     their size when the run starts, and the out-of-area bed-days the contract plans for. Under a
@@ -71,11 +72,11 @@ class MentalHealthTrust(Organisation):
 
     def account(self, month: int, activity) -> None:
         """Open beds and crisis team places for the month's days, and the out-of-area bed-days bought."""
-        cfg, f = self.cfg, self.cost_index * (1 - self.saved_share)
+        cfg, f = self.cfg, self.cost_factor
         opened, used = activity.capacity_days, activity.place_days
         self.ledger.book(month, "pay", (opened["psychiatric_beds"] * cfg.cost_per_bed_day
                                         + opened["crisis_team"] * cfg.cost_per_crisis_team_place / DAYS_PER_YEAR) * f)
-        away = used["out_of_area_placements"] * cfg.out_of_area_cost_per_bed_day * self.cost_index
+        away = used["out_of_area_placements"] * cfg.out_of_area_cost_per_bed_day * f
         self.out_of_area_spending[month] = away
         self.ledger.book(month, "non_pay", away)
         if used["out_of_area_placements"] > 0:

@@ -46,6 +46,8 @@ class ActivityMeter:
     def _capacities(self) -> dict[str, Capacity]:
         hs = self.hs
         caps = {**hs.community.capacities(), **hs.social_care.capacities()}
+        if hs.mental_health is not None:
+            caps.update(hs.mental_health.capacities())
         for site, ward in hs.beds.wards.items():
             caps[f"beds:{site}"] = ward.beds
             caps[f"elective_beds:{site}"] = ward.elective_beds

@@ -100,7 +100,23 @@ def finance_kpis(hs) -> dict[str, float]:
         "beds_open": sum(t.beds_open() + t.elective_capacity() for t in orgs.trusts),
         "harm_events": sum(t.harm_events for t in orgs.trusts) / years,
         "redundancy_costs": sum(t.ledger.amount(m, "one_off") for t in orgs.trusts for m in months) / years,
+        **mental_health_finance(orgs, months, years),
     }
+
+
+def mental_health_finance(orgs, months, years: float) -> dict[str, float]:
+    """The mental health trust's spending, out-of-area spending and surplus, pounds a year (NaN without one)."""
+    trust = orgs.mental_health_trust
+    if trust is None:
+        return {k: math.nan for k in MENTAL_HEALTH_FINANCE_KPIS}
+    return {
+        "mental_health_spending": trust.ledger.total(months, "spending") / years,
+        "mh_out_of_area_spending": sum(trust.out_of_area_spending.get(m, 0.0) for m in months) / years,
+        "mental_health_trust_surplus": trust.ledger.total(months) / years,
+    }
+
+
+MENTAL_HEALTH_FINANCE_KPIS = ("mental_health_spending", "mh_out_of_area_spending", "mental_health_trust_surplus")
 
 
 def finance_summary(hs) -> pd.DataFrame:

@@ -3,7 +3,8 @@
 ``HealthSystem`` (``sim.model``) defines the interface: an object built from the model that
 ``act``s before each month's patient flows and ``account``s after them. This module builds every
 organisation from ``config.organisations`` in a fixed order (NHS England, the ICB, the acute
-trusts, the GP practices, the community provider, the council) and gives ``health_system``, the
+trusts, the GP practices, the community provider, the mental health trust when there is one, the
+council) and gives ``health_system``, the
 one way the layers above build a model: with its organisations when the config has them.
 """
 
@@ -15,6 +16,7 @@ from agents.community_provider import CommunityProvider
 from agents.general_practice import GeneralPractice
 from agents.icb import ICB
 from agents.local_authority import LocalAuthority
+from agents.mental_health_trust import MentalHealthTrust
 from agents.regulator import Regulator
 from agents.reporting import collector
 from sim.config import Config
@@ -37,9 +39,15 @@ class Organisations:
                           for i, name in enumerate(model.cfg.localities)]
         self.community_provider = CommunityProvider(model, "community_provider", cfg.community_provider)
         self.council = LocalAuthority(model, "council", cfg.local_authority)
-        self.providers = [*self.trusts, *self.practices, self.community_provider]
+        # the mental health trust, when the model has mental health care and the config the trust
+        self.mental_health_trust: MentalHealthTrust | None = None
+        if model.mental_health is not None and cfg.mental_health_trust is not None:
+            self.mental_health_trust = MentalHealthTrust(model, "mental_health_trust", cfg.mental_health_trust)
+        mental_health = [self.mental_health_trust] if self.mental_health_trust is not None else []
+        self.providers = [*self.trusts, *self.practices, self.community_provider, *mental_health]
         self.nhs_organisations = [self.icb, *self.providers]
-        self.order = [self.regulator, self.icb, *self.trusts, *self.practices, self.community_provider, self.council]
+        self.order = [self.regulator, self.icb, *self.trusts, *self.practices, self.community_provider,
+                      *mental_health, self.council]
         self.icb.set_first_contracts(self.providers)
         self.meter = ActivityMeter(model)
         self.datacollector = collector()

@@ -42,7 +42,8 @@ from sim.kpis import NO_GP_REQUESTS, measure
 
 FINANCE_KPIS = ("cost_per_head", "acute_spending", "community_spending", "primary_care_spending",
                 "social_care_spending", "icb_surplus", "trusts_surplus", "council_surplus", "system_surplus",
-                "trust_staff_in_post", "beds_open", "harm_events", "redundancy_costs")
+                "trust_staff_in_post", "beds_open", "harm_events", "redundancy_costs", "mental_health_spending",
+                "mh_out_of_area_spending", "mental_health_trust_surplus")
 
 
 class Scenario(BaseModel):

@@ -3,7 +3,7 @@
 Each simulated day, in this order: the day's 999 calls (to the ambulance service), self-presentations
 at A&E, the GP practices' day (bookings and consultations) and the arrivals it causes (patients the
 GP sends to A&E, admits directly, or who go to A&E rather than wait), and the readmissions due that
-day. Each batch gets its needs drawn from its own stream (``sim.needs``), so every scenario meets
+day, then the day's mental health crises (``sim.mental_health``). Each batch gets its needs drawn from its own stream (``sim.needs``), so every scenario meets
 the same patients.
 
 Patients also come back: a readmission is booked for its day (``book_return``), and a patient who
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from sim.calendar import Calendar
     from sim.config.system import Config
     from sim.emergency_department import EmergencyCare
+    from sim.mental_health import MentalHealthServices
     from sim.population import Cells
     from sim.primary_care import PrimaryCare
     from sim.streams import Streams
@@ -50,11 +51,32 @@ class Arrivals:
         self.streams = streams
         self.primary_care = primary_care
         self.deteriorated_los_multiplier = config.community.deteriorated_los_multiplier
-        self.ambulance_calls = ArrivalStream(cells, demand.ambulance_incidents_per_1000, demand.emergency_profile,
+        mh = config.mental_health
+        incidents, self_presenting = demand.ambulance_incidents_per_1000, demand.ae_self_presentations_per_1000
+        self.crises: list[tuple[ArrivalStream, str, Entry]] = []
+        if mh is not None:  # mental health crises: a share of the published rates, not more common with frailty
+            def part(rates: dict, shares: dict) -> dict:
+                return {b: r * shares[b] for b, r in rates.items()}
+
+            self.crises = [
+                (ArrivalStream(cells, part(incidents, mh.share_of_ambulance_incidents), demand.emergency_profile,
+                               calendar, demand.growth_per_year), "arrivals.mental_health_999", Entry.MENTAL_HEALTH_CALL),
+                (ArrivalStream(cells, part(self_presenting, mh.share_of_self_presentations), demand.emergency_profile,
+                               calendar, demand.growth_per_year), "arrivals.mental_health_crisis",
+                 Entry.MENTAL_HEALTH_CRISIS),
+                (ArrivalStream(cells, part(demand.gp_appointments_per_1000, mh.crisis_referrals_per_gp_appointment),
+                               demand.gp_profile, calendar, demand.growth_per_year), "arrivals.crisis_referral",
+                 Entry.CRISIS_REFERRAL),
+            ]
+            if mh.carve_out:  # the published rates already include the crises: the rest are the others
+                incidents = {b: r * (1 - mh.share_of_ambulance_incidents[b]) for b, r in incidents.items()}
+                self_presenting = {b: r * (1 - mh.share_of_self_presentations[b]) for b, r in self_presenting.items()}
+        self.ambulance_calls = ArrivalStream(cells, incidents, demand.emergency_profile,
                                              calendar, demand.growth_per_year, demand.frail_rate_multiplier)
-        self.self_presentations = ArrivalStream(cells, demand.ae_self_presentations_per_1000,
+        self.self_presentations = ArrivalStream(cells, self_presenting,
                                                 demand.emergency_profile, calendar, demand.growth_per_year,
                                                 demand.frail_rate_multiplier)
+        self.mental_health: MentalHealthServices | None = None
         self._returns: list[tuple[float, int, int]] = []  # (time, cell, previous journey)
         self.ambulance: AmbulanceService | None = None
         self.emergency_care: EmergencyCare | None = None
@@ -74,6 +96,20 @@ class Arrivals:
         self._from_gp(day, admitted, GP_DIRECT_ADMISSION_HOURS, "arrivals.gp_direct", Entry.GP_DIRECT_ADMISSION)
         self._from_gp(day, gave_up, GP_WAIT_TOO_LONG_HOURS, "arrivals.gp_wait", Entry.GP_WAIT_TOO_LONG)
         self._readmissions(day)
+        self._crises(day)
+
+    def _crises(self, day: int) -> None:
+        """The day's mental health crises: 999 calls, presentations at A&E and GP referrals to the
+        crisis team, each from its own stream."""
+        for arrivals, stream, entry in self.crises:
+            rng = self.streams[stream]
+            t, cell = arrivals.day(day, rng)
+            times, needs = self.needs.arrivals(rng, t, cell, entry)
+            self.mental_health.draw(rng, needs, entry)
+            start = {Entry.MENTAL_HEALTH_CALL: self.ambulance.receive_calls,
+                     Entry.MENTAL_HEALTH_CRISIS: self.emergency_care.walk_ins,
+                     Entry.CRISIS_REFERRAL: self.mental_health.referrals}[entry]
+            start(times, needs)
 
     def _from_gp(self, day: int, cells: np.ndarray, hours: tuple[float, float], stream: str, entry: Entry) -> None:
         """Arrivals of known people (sent by, or tired of waiting for, their GP) during ``hours``."""

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from sim.community import CommunityServices
     from sim.config.system import Config
     from sim.geography import Geography
+    from sim.mental_health import MentalHealthServices
     from sim.outcomes import Outcomes
     from sim.process import Environment
     from sim.routing import Router
@@ -78,6 +79,7 @@ class EmergencyCare:
         self.community = community
         self.beds = beds
         self.outcomes = outcomes
+        self.mental_health: MentalHealthServices | None = None  # set when the services are connected
         self.eds: dict[int, EmergencyDepartment] = {}
         self.uccs: dict[int, UrgentCareCentre] = {}
         for i, (name, site) in enumerate(config.sites.items()):
@@ -125,7 +127,7 @@ class EmergencyCare:
         centre at a site with both); anyone else to the nearest open type 1 A&E. Triage nurses are
         not a constrained resource here, so an A&E patient's journey starts when triage ends."""
         router = self.router
-        if n.acuity > self.cfg.majors_acuity_max:
+        if n.acuity > self.cfg.majors_acuity_max and not n.mental_health:  # a crisis goes to a type 1 A&E
             site = router.minors_site_at(n.locality, at)
             ucc = self.uccs.get(site)
             if ucc is not None and ucc.is_open:
@@ -193,6 +195,9 @@ class EmergencyCare:
         yield env.timeout(n.d_assess)
         ed.clinicians.release()
         yield env.timeout(n.d_results)
+        if n.mental_health:  # the liaison team, then home, home treatment or a psychiatric bed
+            yield from self.mental_health.in_ae(n, ed, has_cubicle)
+            return
         log.t_decision[pid] = env.now
 
         if not n.admit:

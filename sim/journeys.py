@@ -27,6 +27,13 @@ class Entry(IntEnum):
     ELECTIVE = 5
     GP_WAIT_TOO_LONG = 6
     GP_DIRECT_ADMISSION = 7
+    MENTAL_HEALTH_CRISIS = 8  # a mental health crisis presenting at A&E on foot or by car
+    MENTAL_HEALTH_CALL = 9  # a 999 call about a mental health crisis
+    CRISIS_REFERRAL = 10  # a GP's urgent referral to the crisis team
+
+
+# Journeys of a mental health crisis (sim.mental_health)
+MENTAL_HEALTH_ENTRIES = (Entry.MENTAL_HEALTH_CRISIS, Entry.MENTAL_HEALTH_CALL, Entry.CRISIS_REFERRAL)
 
 
 class End(IntEnum):
@@ -48,6 +55,20 @@ class End(IntEnum):
     ELECTIVE_CANCELLED = 12
     DIED_IN_HOSPITAL = 13
     DIED_ON_VIRTUAL_WARD = 14
+    MH_AE_DISCHARGED = 15  # a mental health crisis discharged from A&E
+    MH_HOME_TREATMENT = 16  # an episode of home treatment by the crisis team completed
+    MH_DISCHARGED = 17  # discharged from a local psychiatric bed
+    MH_OUT_OF_AREA_DISCHARGED = 18  # discharged from an out-of-area placement
+
+
+class MentalHealthRoute(IntEnum):
+    """Where a mental health crisis was sent, decided once (the journey ends when that care ends)."""
+
+    NONE = 0  # not a mental health journey, or no decision yet
+    AE_DISCHARGED = 1
+    HOME_TREATMENT = 2
+    LOCAL_ADMISSION = 3
+    OUT_OF_AREA = 4
 
 
 # column name -> (dtype, fill value for a new row)
@@ -95,6 +116,11 @@ COLUMNS: dict[str, tuple[str, float | int]] = {
     "transfer_from": ("i2", -1),  # the site whose beds would have taken the patient, when moved elsewhere
     "transfer_kind": ("i1", 0),  # 0 none, 1 to another site of the same trust, 2 overflow to another trust
     "ambulance_diverted": ("?", False),  # the crew went past a nearer A&E on divert
+    # mental health crisis (sim.mental_health)
+    "mh_route": ("i1", 0),  # MentalHealthRoute
+    "mh_needs_admission": ("?", False),  # assessed as needing a psychiatric admission
+    "t_mh_bed": ("f8", np.nan),  # admitted to a local psychiatric bed or placed out of area
+    "t_mh_discharge": ("f8", np.nan),
     "readmitted": ("?", False),  # followed by an emergency readmission (marked when the readmission arrives)
 }
 

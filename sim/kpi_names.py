@@ -37,6 +37,13 @@ FOOTPRINT_KPIS: tuple[str, ...] = (
     "rtt_clock_starts_per_1000", "rtt_nonadmitted_stops_per_1000", "rtt_admitted_stops_per_1000",
     "rtt_validation_removals_per_1000", "rtt_cancelled_on_the_day", "elective_cancelled_share_of_activity",
     "rtt_cancelled_not_rebooked_28d", "rtt_cancelled_not_rebooked_28d_share",
+    # mental health crisis care (sim/mental_health.py)
+    "mh_ae_attendances_per_1000", "mh_ae_attendances_per_day", "mh_ae_hours_mean", "mh_ae_12h_from_arrival_share",
+    "mh_ae_bed_wait_mean_hours", "mh_ae_bed_waits_over_12h", "mh_ae_bed_waits_over_24h", "mh_admissions_local",
+    "mh_admissions_avoided", "mh_home_treatment_episodes", "mh_oaps_new", "mh_oaps_new_per_million_per_month",
+    "mh_bed_occupancy_midnight", "mh_delayed_discharge_share_of_beds", "mh_oaps_active_mean",
+    "mh_oaps_active_per_million", "mh_oaps_active_month_end", "mh_oap_bed_days", "mh_crisis_team_caseload_mean",
+    "mh_crisis_team_utilisation",
     *(f"{service}_{what}" for service in ("virtual_ward", "urgent_community_response", "intermediate_care",
                                           "reablement", "home_care", "care_homes", "ambulances")
       for what in ("utilisation", "queue_mean")),
@@ -45,7 +52,7 @@ FOOTPRINT_KPIS: tuple[str, ...] = (
 # KPIs that make sense for one site (or a trust's sites): what happens in its A&E and its beds
 SITE_KPI_PREFIXES = ("ae_", "handover", "bed_", "delayed", "emergency_", "elective_", "trolley", "time_to_treatment",
                      "deaths_30d", "in_hospital_deaths", "deaths_from_delay", "harm_events", "transfers",
-                     "ambulance_divert", "long_stay", "rtt_")
+                     "ambulance_divert", "long_stay", "rtt_", "mh_ae_")
 SITE_KPIS: tuple[str, ...] = tuple(k for k in FOOTPRINT_KPIS
                                    if k.startswith(SITE_KPI_PREFIXES) and "per_1000_population" not in k)
 

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from sim.calendar import DAYS_PER_YEAR, MINUTES_PER_DAY, MINUTES_PER_HOUR
-from sim.journeys import End, Entry
+from sim.journeys import MENTAL_HEALTH_ENTRIES, End, Entry, MentalHealthRoute
 from sim.kpi_names import SITE_KPI_PREFIXES
 from sim.primary_care import GP_TALLY
 from sim.rtt import no_events
@@ -41,6 +41,7 @@ TWELVE_HOURS = 12 * MINUTES_PER_HOUR
 _DISCHARGED = [End.DISCHARGED_P0, End.DISCHARGED_P1, End.DISCHARGED_P2, End.DISCHARGED_P3]
 _DIED_IN_CARE = [End.DIED_IN_HOSPITAL, End.DIED_ON_VIRTUAL_WARD]
 _EMERGENCY_ENTRIES = [e for e in Entry if e != Entry.ELECTIVE]
+_CALLS = [Entry.AMBULANCE_CALL, Entry.MENTAL_HEALTH_CALL]  # 999 calls, physical or mental health crises
 
 
 def time_in_ae(j: pd.DataFrame, end_time: float) -> tuple[pd.Series, pd.Series]:
@@ -104,7 +105,7 @@ def tally(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: fl
     out["trolley_waits_12h_per_1000"] = int((trolley > TWELVE_HOURS).sum()) * per_1000_year
 
     # --- ambulance ------------------------------------------------------------------------------
-    calls = j[j.entry == Entry.AMBULANCE_CALL]
+    calls = j[j.entry.isin(_CALLS)]
     response = calls.t_response - calls.t_arrival
     attended = calls[calls.end != End.HEAR_AND_TREAT]
     out["ambulance_incidents_per_1000"] = len(calls) * per_1000_year
@@ -183,6 +184,7 @@ def tally(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: fl
     out["discharged_without_needed_care"] = int((~discharged.care_adequate).sum())
 
     out.update(death_kpis(j, at_ae[type1], emergency, per_1000_year))
+    out.update(mental_health_kpis(j, census, people, days, end_time))
 
     out.update(_gp_tally(appts, per_1000_year))
 
@@ -287,6 +289,53 @@ def death_kpis(j: pd.DataFrame, type1: pd.DataFrame, admissions: pd.DataFrame, p
         "harm_events_in_hospital": int(j.harm.sum()),
         "harm_events_in_hospital_expected": float(j.harm_risk.astype(float).sum()),
     }
+
+
+def mental_health_kpis(j: pd.DataFrame, census: pd.DataFrame, people: float, days: float, end_time: float
+                       ) -> dict[str, object]:
+    """Mental health crisis care (``sim.mental_health``) among journeys ``j`` and census ``census``:
+    crises at type 1 A&E (their time there from arrival, and their wait for a psychiatric bed from the
+    decision to admit), psychiatric beds at the midnight census (as KH03), out-of-area placements
+    (active, new, bed-days) and the crisis team. All NaN or 0 without mental health care."""
+    per_1000_year = _per_1000_year(people, days)
+    per_million_month = Rate(1e6 / people * (DAYS_PER_YEAR / 12) if people else float("nan"), days)
+    crises = j[j.entry.isin(MENTAL_HEALTH_ENTRIES)]
+    at_ae = crises[crises.t_ed_arrival.notna() & (crises.ed_site >= 0)]
+    hours = (at_ae.t_ed_departure.fillna(end_time) - at_ae.t_ed_arrival) / MINUTES_PER_HOUR
+    waiting = at_ae[at_ae.mh_needs_admission & at_ae.mh_route.isin([0, MentalHealthRoute.LOCAL_ADMISSION,
+                                                                     MentalHealthRoute.OUT_OF_AREA])
+                    & at_ae.t_decision.notna()]
+    bed_wait = (waiting.t_ed_departure.fillna(end_time) - waiting.t_decision) / MINUTES_PER_HOUR
+    placed = crises[crises.mh_route == MentalHealthRoute.OUT_OF_AREA]
+    avoided = crises[(crises.mh_route == MentalHealthRoute.HOME_TREATMENT) & crises.mh_needs_admission]
+    out = {
+        "mh_ae_attendances_per_1000": len(at_ae) * per_1000_year,
+        "mh_ae_attendances_per_day": len(at_ae) * Rate(1.0, days),
+        "mh_ae_hours_mean": mean(hours),
+        "mh_ae_12h_from_arrival_share": share(hours > 12),
+        "mh_ae_bed_wait_mean_hours": mean(bed_wait),
+        "mh_ae_bed_waits_over_12h": int((bed_wait > 12).sum()),
+        "mh_ae_bed_waits_over_24h": int((bed_wait > 24).sum()),
+        "mh_admissions_local": int((crises.mh_route == MentalHealthRoute.LOCAL_ADMISSION).sum()),
+        "mh_admissions_avoided": int(len(avoided)),
+        "mh_home_treatment_episodes": int((crises.mh_route == MentalHealthRoute.HOME_TREATMENT).sum()),
+        "mh_oaps_new": int(len(placed)),
+        "mh_oaps_new_per_million_per_month": len(placed) * per_million_month,
+    }
+    beds = census[census.service == "psychiatric_beds"]
+    occ = beds.occupied / beds.capacity.where(beds.capacity > 0)
+    out["mh_bed_occupancy_midnight"] = mean(occ)
+    out["mh_delayed_discharge_share_of_beds"] = mean(beds.delayed / beds.capacity.where(beds.capacity > 0))
+    away = census[census.service == "out_of_area_placements"]
+    out["mh_oaps_active_mean"] = mean(away.occupied)
+    out["mh_oaps_active_per_million"] = mean(away.occupied) * (1e6 / people if people else float("nan"))
+    out["mh_oaps_active_month_end"] = (Latest(int(away.day.iloc[-1]), float(away.occupied.iloc[-1])) if len(away)
+                                       else Latest(-1, float("nan")))
+    out["mh_oap_bed_days"] = Total(float(away.occupied.sum()), defined=len(away) > 0)
+    team = census[census.service == "crisis_team"]
+    out["mh_crisis_team_caseload_mean"] = mean(team.occupied)
+    out["mh_crisis_team_utilisation"] = mean(team.occupied / team.capacity.where(team.capacity > 0))
+    return out
 
 
 def mark_readmissions(j: pd.DataFrame) -> pd.DataFrame:
@@ -474,7 +523,7 @@ def locality_kpis(j: pd.DataFrame, people: float, days: float, end_time: float) 
 
 
 def _locality_tally(j: pd.DataFrame, people: float, days: float, end_time: float) -> dict[str, object]:
-    calls = j[j.entry == Entry.AMBULANCE_CALL]
+    calls = j[j.entry.isin(_CALLS)]
     response = (calls.t_response - calls.t_arrival).dropna()
     cat2 = response[calls.category == 2]
     at_ae = j[j.t_ed_arrival.notna()]
@@ -554,6 +603,12 @@ SUMMARY_KPIS = [
     ("intermediate_care_utilisation", "Intermediate care bed use", "{:.0%}"),
     ("home_care_utilisation", "Home care package use", "{:.0%}"),
     ("care_homes_utilisation", "Care home place use", "{:.0%}"),
+    ("mh_ae_attendances_per_1000", "Mental health crises at A&E per 1,000 a year", "{:.1f}"),
+    ("mh_ae_12h_from_arrival_share", "Mental health crises 12 hours or more in A&E", "{:.1%}"),
+    ("mh_ae_bed_wait_mean_hours", "Wait in A&E for a psychiatric bed, mean (hours)", "{:.1f}"),
+    ("mh_bed_occupancy_midnight", "Psychiatric bed occupancy at midnight", "{:.1%}"),
+    ("mh_oaps_active_mean", "Out-of-area placements active, mean", "{:.1f}"),
+    ("mh_admissions_avoided", "Psychiatric admissions avoided by the crisis team", "{:.0f}"),
 ]
 
 

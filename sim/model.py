@@ -64,6 +64,7 @@ class HealthSystem(mesa.Model):
         self.community, self.social_care = services.community, services.social_care
         self.outcomes = services.outcomes
         self.waiting_list = services.waiting_list  # the RTT list (sim.rtt), or None
+        self.mental_health = services.mental_health  # None when the config has no `mental_health:`
         self.census = Census(services.counted(), self.calendar)
         self.results = Results(self)
         self.env.process(self._days())

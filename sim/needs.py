@@ -32,7 +32,7 @@ import numpy as np
 from sim.calendar import MINUTES_PER_DAY, MINUTES_PER_HOUR
 from sim.config.outcomes import CONDITIONS
 from sim.config.system import ACUITIES, PATHWAYS, Config
-from sim.journeys import Entry, JourneyLog
+from sim.journeys import MENTAL_HEALTH_ENTRIES, Entry, JourneyLog
 from sim.population import Cells
 
 # Ambulance call outcomes
@@ -43,6 +43,8 @@ CATEGORIES = np.asarray([1, 2, 3, 4])
 # The uniform that decides whether an arrival from a population cell is someone who has died
 # (``u_alive``): read before the journey is created, so the dead never get one.
 ALIVE_COLUMN = 36
+# 999 calls: about a crisis of physical or of mental health
+_CALLS = (Entry.AMBULANCE_CALL, Entry.MENTAL_HEALTH_CALL)
 
 
 @dataclass(frozen=True)
@@ -137,13 +139,22 @@ def _outcome(b, u):
                     np.where(u < amb.hear_and_treat_share + amb.see_and_treat_share, SEE_AND_TREAT, CONVEY))
 
 
-@need("acuity", "triage category 1 (most urgent) to 5; capped at 2 for readmissions and deteriorations", int, column=2)
+@need("mental_health", "a mental health crisis (sim.mental_health): triaged at `mental_health.acuity`, never "
+                       "admitted to an acute bed nor handed to urgent community response", bool)
+def _mental_health(b, _u):
+    return np.full(len(b.t), b.entry in MENTAL_HEALTH_ENTRIES)
+
+
+@need("acuity", "triage category 1 (most urgent) to 5; capped at 2 for readmissions and deteriorations; "
+                "`mental_health.acuity` for a mental health crisis", int, column=2)
 def _acuity(b, u):
     m = b.maker
-    cdf = m.acuity_cdf_ambulance if b.entry == Entry.AMBULANCE_CALL else m.acuity_cdf_self
+    cdf = m.acuity_cdf_ambulance if b.entry in _CALLS else m.acuity_cdf_self
     acuity = m.acuities[_index_by_cdf(u, cdf)]
     if b.entry in (Entry.READMISSION, Entry.DETERIORATED):
         acuity = np.minimum(acuity, 2)
+    if b.entry in MENTAL_HEALTH_ENTRIES:
+        acuity = np.full(len(u), b.cfg.mental_health.acuity)
     return acuity
 
 
@@ -182,7 +193,7 @@ def _admit(b, u):
     logit = logit + b.frail * m.log_odds_frail
     with np.errstate(over="ignore"):
         p_admit = 1.0 / (1.0 + np.exp(-logit))
-    return (u < p_admit) | b.forced_admit
+    return ((u < p_admit) | b.forced_admit) & ~b.mental_health
 
 
 @need("refer_community", "a patient not admitted is referred to community services", bool, column=8)
@@ -307,7 +318,7 @@ def _d_clear(b, u):
 @need("urc_suitable", "an urgent community response team could take the patient instead of conveyance (never for "
                       "a return after deterioration)", bool, column=27)
 def _urc_suitable(b, u):
-    return u < b.cfg.ambulance.urgent_community_response_share
+    return (u < b.cfg.ambulance.urgent_community_response_share) & ~b.mental_health
 
 
 @need("d_urc", "time on the urgent community response team's caseload (minutes)", column=31)
@@ -488,7 +499,7 @@ class NeedMaker:
         log.t_arrival[sl] = t
         log.acuity[sl] = batch.acuity
         log.condition[sl] = batch.condition
-        if entry == Entry.AMBULANCE_CALL:
+        if entry in _CALLS:
             log.category[sl] = batch.category
         if previous is not None:
             log.previous[sl] = previous

@@ -2,7 +2,7 @@
 
 Each service is a part with a narrow interface (``sim.primary_care``, ``sim.ambulance``,
 ``sim.emergency_department``, ``sim.beds``, ``sim.discharge``, ``sim.community``,
-``sim.social_care``), holding the capacities organisations can change and the journeys through
+``sim.social_care``, ``sim.mental_health``), holding the capacities organisations can change and the journeys through
 them. A journey passes from part to part: a 999 call to A&E, A&E to a bed or a virtual ward, a bed
 to discharge, discharge to community or social care, and back to A&E as a readmission. This module
 is where those hand-overs are wired, in one place.
@@ -22,6 +22,7 @@ from sim.discharge import Discharge
 from sim.emergency_department import EmergencyCare
 from sim.geography import Geography
 from sim.journeys import JourneyLog
+from sim.mental_health import MentalHealthServices
 from sim.needs import NeedMaker
 from sim.outcomes import Outcomes
 from sim.population import Cells
@@ -48,6 +49,7 @@ class Services:
     ambulance: AmbulanceService
     outcomes: Outcomes
     waiting_list: WaitingList | None = None
+    mental_health: MentalHealthServices | None = None
 
     @classmethod
     def build(cls, config: Config, env: Environment, calendar: Calendar, geo: Geography, cells: Cells,
@@ -70,6 +72,11 @@ class Services:
         community.discharge = discharge
         beds.community = community
         arrivals.ambulance, arrivals.emergency_care, arrivals.beds = ambulance, emergency_care, beds
+        mental_health = None
+        if config.mental_health is not None:
+            mental_health = MentalHealthServices(env, config.mental_health, log, float(config.population))
+            mental_health.emergency_care = emergency_care
+            emergency_care.mental_health = arrivals.mental_health = mental_health
         router.update(*emergency_care.open_sites(len(config.sites)))
         social_care.prefill(streams["social_care.prefill"])
         waiting_list = None
@@ -78,9 +85,9 @@ class Services:
             primary_care.keeps_elective_referrals = True
             beds.rtt = waiting_list
         return cls(router, primary_care, arrivals, social_care, community, discharge, beds, emergency_care, ambulance,
-                   outcomes, waiting_list)
+                   outcomes, waiting_list, mental_health)
 
     def counted(self) -> list:
         """The services in the order of the midnight census."""
         counted = [self.beds, self.emergency_care, self.community, self.social_care, self.ambulance, self.primary_care]
-        return counted + ([self.waiting_list] if self.waiting_list is not None else [])
+        return counted + [service for service in (self.waiting_list, self.mental_health) if service is not None]

@@ -9,8 +9,9 @@
 - ``Wired``: the services of a footprint built and connected as the model connects them, with no
   day driver: a test places its own patients (``patient``, with the needs it chooses) and runs
   the clock, so that one journey can be traced through a pathway with known durations.
-- ``QUIET``: overrides that switch off every arrival and the social care market's prefill and
-  community referrals and the elective waiting list, so that the only patients are the test's own.
+- ``QUIET``: overrides that switch off every arrival (mental health crises included), the social
+  care market's prefill and community referrals and the elective waiting list, so that the only
+  patients are the test's own.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ QUIET = {
                     "initial_occupancy": 0.0},
     "organisations": None,
     "rtt": None,  # no waiting list (its initial list and referrals would be patients too)
+    "mental_health": None,  # no mental health crises (a test that wants them gives its own)
 }
 
 # Every duration fixed (minutes, hours or days as the config's field says), so that a journey's

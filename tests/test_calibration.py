@@ -56,13 +56,14 @@ def test_kpi_names_are_exactly_what_measure_returns():
 
 def test_the_baselines_targets_carry_their_sources():
     t = targets(load_config(BASELINE))
-    assert len(t) == 30 and set(t.scope) == {"footprint"}
+    assert len(t) == 34 and set(t.scope) == {"footprint"}
     assert t.source.str.len().min() > 5 and t.period.str.len().min() >= 4
     assert (t.low <= t.reference).all() and (t.reference <= t.high).all()
     derived = t.set_index("kpi").loc["delayed_discharge_share_of_beds"]
     assert derived.reference == pytest.approx(13469 / 102000) and derived.source.startswith("derived:")
     assert set(t[~t.required].kpi) == {"ae_12h_from_arrival_share", "emergency_los_mean_days",
-                                       "elective_cancelled_share_of_activity", "rtt_cancelled_not_rebooked_28d_share"}
+                                       "elective_cancelled_share_of_activity", "rtt_cancelled_not_rebooked_28d_share",
+                                       "mh_bed_occupancy_midnight", "mh_oaps_active_per_million"}
 
 
 @pytest.mark.parametrize("calibration, expected", [

@@ -92,7 +92,8 @@ def test_run_writes_tables_and_manifest_and_prints_summary(tmp_path):
             "decisions.parquet", "organisations.parquet", "finances.parquet"} <= names
     decisions = pd.read_parquet(out / "decisions.parquet")
     assert {"month", "organisation", "action", "reason", "figures"} <= set(decisions.columns)
-    assert (decisions.action == "set contract").sum() == 4  # the town's one trust, two practices and community
+    # the town's one trust, two practices, community provider and mental health trust
+    assert (decisions.action == "set contract").sum() == 5
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == 3 and manifest["config_name"] == "town" and manifest["months"] == 1
     assert len(manifest["config_digest"]) == 16 and manifest["packages"]["simpy"]

@@ -59,7 +59,8 @@ def test_a_discharge_slips_to_the_first_day_its_chance_allows(monkeypatch):
 def test_the_weekend_ratio_is_measured_and_every_day_alike_slips_nothing():
     weekly = run({"discharge": {"day_of_week_discharge": [1, 1, 1, 1, 1, 0.6, 0.6]}})
     assert summary_kpis(weekly)["weekend_discharge_ratio"] < 0.8
-    alike = run({"discharge": {"day_of_week_discharge": EVERY_DAY}})
+    # four months: in two the town's few hundred discharges leave the ratio within sampling noise of 0.85
+    alike = run({"discharge": {"day_of_week_discharge": EVERY_DAY}}, months=4)
     assert summary_kpis(alike)["weekend_discharge_ratio"] > 0.85
     assert alike.discharge.weekly is False
 

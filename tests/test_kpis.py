@@ -321,13 +321,15 @@ def test_a_site_measures_the_journeys_that_used_its_ae_urgent_care_centre_or_bed
             continue
         # what happens in its A&E and beds, and since issue 11 to its patients (deaths within 30 days,
         # in hospital and from delay, harm), its transfers, divert and long stays; never rates per
-        # 1,000 of a population it has not got, nor GP, ambulance response or community KPIs
+        # 1,000 of a population it has not got, nor GP, ambulance response or community KPIs; its A&E's
+        # mental health crises (mh_ae_), not the mental health trust's beds
         assert set(rows.index) == {k for k in rows.index if k.startswith(("ae_", "handover", "bed_", "delayed",
                                                                           "emergency_", "elective_", "trolley",
                                                                           "time_to_treatment", "deaths_30d",
                                                                           "in_hospital_deaths", "deaths_from_delay",
                                                                           "harm_events", "transfers",
-                                                                          "ambulance_divert", "long_stay", "rtt_"))}
+                                                                          "ambulance_divert", "long_stay", "rtt_",
+                                                                          "mh_ae_"))}
         assert not any("per_1000_population" in k for k in rows.index)
         at_ae = used[used.t_ed_arrival.notna()]
         days = (hs.calendar.month_starts[1] - hs.calendar.month_starts[0]) / DAY

@@ -83,7 +83,8 @@ def test_the_midnight_census_counts_every_service_once_a_day_in_a_fixed_order(mo
     expected = (["acute_beds", "elective_waiting_list"] * wards + ["ae_cubicles"] * eds
                 + ["virtual_ward", "urgent_community_response", "intermediate_care", "reablement"]
                 + ["home_care", "care_homes", "ambulances", "gp_backlog"]
-                + ["rtt_waiting_list"] * wards)  # then each site's RTT list (sim/rtt.py)
+                + ["rtt_waiting_list"] * wards  # then each site's RTT list (sim/rtt.py)
+                + ["psychiatric_beds", "crisis_team", "out_of_area_placements"])  # the mental health trust
     assert all(services == expected for services in per_day)
     # the midnight bed check comes first: the beds counted open include any escalation beds opened
     beds = census[census.service == "acute_beds"]

@@ -185,6 +185,27 @@ class LocalAuthorityConfig(Strict):
         return self
 
 
+class MentalHealthTrustConfig(Strict):
+    """The mental health trust: psychiatric beds, the crisis team, and the out-of-area beds it buys
+    when its own are full. Paid a block contract by the ICB (its planned cost: beds, crisis team and
+    the out-of-area bed-days it plans for); under a forecast deficit it applies ``budget_rules`` in
+    order, one more each month the deficit persists."""
+
+    cost_per_bed_day: Money = Field(description="an open adult acute psychiatric bed for a day (staff, estates, "
+                                                "overheads), paid whether or not it is occupied")
+    cost_per_crisis_team_place: Money = Field(description="a crisis team caseload place for a year")
+    out_of_area_cost_per_bed_day: Money = Field(description="a bed-day bought out of area (private or another trust)")
+    planned_out_of_area_bed_days_per_million: float = Field(
+        ge=0, le=365_000_000, description="out-of-area bed-days a year per million people the contract plans for")
+    deficit_trigger: float = Field(0.01, ge=0, le=1, description="forecast deficit, as a share of income, that "
+                                                                 "triggers the rules")
+    budget_rules: list[Literal["cut_crisis_team", "close_beds"]] = Field(
+        default_factory=list, description="applied in this order, one more each month the deficit persists (empty: "
+                                          "the trust runs its deficit)")
+    crisis_team_cut: Probability = Field(0.1, description="cut_crisis_team: share of crisis team places cut")
+    beds_closed: Probability = Field(0.05, description="close_beds: share of psychiatric beds closed")
+
+
 class RegulatorConfig(Strict):
     """NHS England: targets, reviews and interventions."""
 
@@ -210,4 +231,6 @@ class OrganisationsConfig(Strict):
     general_practice: GeneralPracticeConfig
     community_provider: CommunityProviderConfig
     local_authority: LocalAuthorityConfig
+    mental_health_trust: MentalHealthTrustConfig | None = Field(
+        None, description="the mental health trust (only with `mental_health:`; null: no mental health trust)")
     regulator: RegulatorConfig = Field(default_factory=RegulatorConfig)

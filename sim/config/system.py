@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from sim.config.calibration import CalibrationConfig
+from sim.config.mental_health import MentalHealthConfig
 from sim.config.organisations import OrganisationsConfig
 from sim.config.outcomes import OutcomesConfig
 from sim.config.rtt import RttConfig
@@ -479,6 +480,9 @@ class Config(Strict):
     discharge: DischargeConfig
     community: CommunityConfig
     social_care: SocialCareConfig
+    mental_health: MentalHealthConfig | None = Field(
+        None, description="mental health crisis care: demand, crisis team, psychiatric beds and out-of-area "
+                          "placements (sim.mental_health); null: not modelled")
     outcomes: OutcomesConfig = Field(default_factory=OutcomesConfig)
     trusts: dict[str, list[str]] | None = Field(
         None, description="acute trusts and the sites each runs (those without beds are ignored); a site with "

@@ -62,8 +62,7 @@ def test_the_baselines_targets_carry_their_sources():
     derived = t.set_index("kpi").loc["delayed_discharge_share_of_beds"]
     assert derived.reference == pytest.approx(13469 / 102000) and derived.source.startswith("derived:")
     assert set(t[~t.required].kpi) == {"ae_12h_from_arrival_share", "emergency_los_mean_days",
-                                       "elective_cancelled_share_of_activity", "rtt_cancelled_not_rebooked_28d_share",
-                                       "mh_bed_occupancy_midnight", "mh_oaps_active_per_million"}
+                                       "elective_cancelled_share_of_activity", "rtt_cancelled_not_rebooked_28d_share"}
 
 
 @pytest.mark.parametrize("calibration, expected", [

@@ -1,7 +1,8 @@
 """Results written as the run goes: journeys and GP requests leave memory each month once final.
 
-A run that streams them (``icsim.outputs.stream``) must give the same tables and the same KPIs,
-to the bit, as a run that keeps every row to the end; a request still waiting or a journey not
+A run that streams them (``icsim.outputs.stream``) must give the same tables, row for row, and
+the same KPIs (to rounding: a month's sums are added in the order its journeys leave) as a run
+that keeps every row to the end; a request still waiting or a journey not
 yet final is never handed over; and what is held in memory is the last weeks', not the run's.
 """
 

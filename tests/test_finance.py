@@ -109,7 +109,7 @@ def test_the_icb_keeps_only_the_efficiency_it_does_not_pass_on(two_years):
 # --- the ICB's ledger ----------------------------------------------------------------------------
 
 def test_the_icbs_ledger_balances_to_the_penny():
-    """Month by month: income is the allocation (831 a head a year) and the running cost allowance
+    """Month by month: income is the allocation (834 a head a year) and the running cost allowance
     (37.5 a head); spending is what the providers received as contracts, the Better Care Fund (80 a
     head) and its running costs (the allowance: 75% staff, 25% other); the surplus is the
     difference."""
@@ -117,7 +117,7 @@ def test_the_icbs_ledger_balances_to_the_penny():
     icb = hs.organisations.icb
     for month, days in enumerate(MONTH_DAYS[:3]):
         year = days / DAYS
-        allocation = 831 * PEOPLE * year
+        allocation = 834 * PEOPLE * year
         allowance = 37.5 * PEOPLE * year
         contracts = sum(p.ledger.amount(month, "contract") for p in hs.organisations.providers)
         bcf = 80 * PEOPLE * year

@@ -196,9 +196,15 @@ def test_the_same_patients_die_whatever_else_changes_if_they_were_not_delayed(to
         months=4)
     roomy.run()
     a, b = hs.log.frame(), roomy.log.frame()
-    n = min(len(a), len(b), 100)
-    # the first journeys of the run are the same people with the same needs in both
-    np.testing.assert_array_equal(a.acuity[:n], b.acuity[:n])
-    np.testing.assert_array_equal(a.condition[:n], b.condition[:n])
+    # the first arrivals from the population (999 calls and walk-ins) are the same people with the
+    # same needs in both (other journeys, such as electives booked against the beds expected free,
+    # depend on capacity, so their number, and the ids after them, can differ)
+    first = [Entry.AMBULANCE_CALL, Entry.SELF_PRESENTED]
+    a0, b0 = a[a.entry.isin(first)], b[b.entry.isin(first)]
+    n = min(len(a0), len(b0), 100)
+    assert n == 100
+    np.testing.assert_array_equal(a0.acuity.to_numpy()[:n], b0.acuity.to_numpy()[:n])
+    np.testing.assert_array_equal(a0.condition.to_numpy()[:n], b0.condition.to_numpy()[:n])
+    np.testing.assert_array_equal(a0.t_arrival.to_numpy()[:n], b0.t_arrival.to_numpy()[:n])
     # fewer waits, no more deaths from delay
     assert roomy.log.frame().died_from_delay.sum() <= a.died_from_delay.sum()

@@ -26,6 +26,8 @@ import pandas as pd
 
 from sim.calendar import MINUTES_PER_DAY
 from sim.journeys import End
+from sim.kpis import add_months, journey_parts
+from sim.tally import add
 
 if TYPE_CHECKING:
     from sim.model import HealthSystem
@@ -54,8 +56,6 @@ class Results:
 
     def spill(self) -> None:
         """Tally and hand over every final journey still held."""
-        from sim.kpis import add_months, journey_parts
-
         hs, log = self.hs, self.hs.log
         end, t_end = log.end[log.base: log.n], log.t_end[log.base: log.n]
         final = log.held_mask() & (end != End.IN_SYSTEM) & (t_end <= hs.env.now - FINAL_AFTER)
@@ -74,6 +74,4 @@ class Results:
 
 def add_scopes(a: dict[str, dict], b: dict[str, dict]) -> dict[str, dict]:
     """Two tallies by scope added scope by scope."""
-    from sim.tally import add
-
     return {scope: add([x for x in (a.get(scope), b.get(scope)) if x is not None]) for scope in dict.fromkeys([*a, *b])}

@@ -45,6 +45,8 @@ if TYPE_CHECKING:
     from sim.streams import Streams
 
 WEEK = 7
+EVENT_KINDS = ("clock_start", "nonadmitted_stop", "day_case_stop", "admitted_stop", "removed", "cancelled",
+               "cancelled_not_rebooked", "cancelled_judged")
 EIGHTEEN_WEEKS_DAYS = 18 * WEEK
 FIFTY_TWO_WEEKS_DAYS = 52 * WEEK
 DAYS_PER_MONTH = 365.25 / 12
@@ -335,24 +337,32 @@ class WaitingList:
         at the cancellation, those not followed by an admission within ``rebook_within_days``
         (judged only once that many days have passed by ``end_day``)."""
         p = self.log.frame()
-        names = np.array(self.site_names + ["-"])
         kinds = []
+
+        def flow(day, site, kind: str) -> pd.DataFrame:
+            return pd.DataFrame({"day": np.asarray(day, dtype=np.int32), "site": np.asarray(site, dtype=np.int16),
+                                 "kind": np.full(len(day), EVENT_KINDS.index(kind), dtype=np.int8)})
+
         started = p[p.source != Source.INITIAL]
-        kinds.append(pd.DataFrame({"day": started.clock_start, "site": started.site, "kind": "clock_start"}))
+        kinds.append(flow(started.clock_start, started.site, "clock_start"))
         label = {PathwayEnd.NON_ADMITTED: "nonadmitted_stop", PathwayEnd.DAY_CASE: "day_case_stop",
                  PathwayEnd.ADMITTED: "admitted_stop", PathwayEnd.REMOVED: "removed"}
         for end, kind in label.items():
             rows = p[p.end == end]
-            kinds.append(pd.DataFrame({"day": rows.stop_day, "site": rows.site, "kind": kind}))
+            kinds.append(flow(rows.stop_day, rows.site, kind))
         c = self.cancellations.frame()
-        kinds.append(pd.DataFrame({"day": c.day, "site": c.site, "kind": "cancelled"}))
+        kinds.append(flow(c.day, c.site, "cancelled"))
         limit = self.cfg.rebook_within_days
         late = ((c.admitted_day < 0) & (end_day - c.day > limit)) | ((c.admitted_day >= 0) & (c.admitted_day - c.day > limit))
-        kinds.append(pd.DataFrame({"day": c.day[late], "site": c.site[late], "kind": "cancelled_not_rebooked"}))
+        kinds.append(flow(c.day[late], c.site[late], "cancelled_not_rebooked"))
         judged = (c.admitted_day >= 0) | (end_day - c.day > limit)
-        kinds.append(pd.DataFrame({"day": c.day[judged], "site": c.site[judged], "kind": "cancelled_judged"}))
+        kinds.append(flow(c.day[judged], c.site[judged], "cancelled_judged"))
         ev = pd.concat(kinds, ignore_index=True)
-        ev["site"] = names[ev.site.to_numpy().astype(int)]
+        # sites and kinds as categories (a few bytes a flow: a long run has millions of them)
+        site = ev.site.to_numpy()
+        ev["site"] = pd.Categorical.from_codes(np.where(site >= 0, site, len(self.site_names)),
+                                               categories=[*self.site_names, "-"])
+        ev["kind"] = pd.Categorical.from_codes(ev.kind.to_numpy(), categories=list(EVENT_KINDS))
         ev["month"] = self.calendar.month_index(ev.day.to_numpy() * 1440.0)
         return ev
 

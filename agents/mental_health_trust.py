@@ -57,18 +57,19 @@ class MentalHealthTrust(Organisation):
         getattr(self, rule)(forecast, income)
 
     def cut_crisis_team(self, forecast: float, income: float) -> None:
-        team = self.model.mental_health.crisis_team
-        before = team.capacity
-        team.set_capacity(int(before * (1 - self.cfg.crisis_team_cut)))
-        self.decide("cut crisis team", "forecast year-end deficit", forecast=forecast, income=income,
-                    places=f"{before}->{team.capacity}")
+        self._cut(self.model.mental_health.crisis_team, self.cfg.crisis_team_cut, "cut crisis team", "places",
+                  forecast, income)
 
     def close_beds(self, forecast: float, income: float) -> None:
-        beds = self.model.mental_health.beds
-        before = beds.capacity
-        beds.set_capacity(int(before * (1 - self.cfg.beds_closed)))
-        self.decide("close psychiatric beds", "forecast year-end deficit", forecast=forecast, income=income,
-                    beds=f"{before}->{beds.capacity}")
+        self._cut(self.model.mental_health.beds, self.cfg.beds_closed, "close psychiatric beds", "beds",
+                  forecast, income)
+
+    def _cut(self, pool, share: float, action: str, what: str, forecast: float, income: float) -> None:
+        """Cut ``pool`` by ``share`` and log the decision."""
+        before = pool.capacity
+        pool.set_capacity(int(before * (1 - share)))
+        self.decide(action, "forecast year-end deficit", forecast=forecast, income=income,
+                    **{what: f"{before}->{pool.capacity}"})
 
     def account(self, month: int, activity) -> None:
         """Open beds and crisis team places for the month's days, and the out-of-area bed-days bought."""

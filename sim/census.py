@@ -33,9 +33,15 @@ class Census:
         for service in self.services:
             self.rows.extend(service.census_rows(day))
 
-    def frame(self) -> pd.DataFrame:
+    def frame(self, rows: list[tuple] | None = None) -> pd.DataFrame:
+        """The census so far (or ``rows`` of it) as a table, with each day's date and month."""
         width = len(COLUMNS)
-        df = pd.DataFrame([r if len(r) == width else r + (0,) * (width - len(r)) for r in self.rows], columns=COLUMNS)
+        rows = self.rows if rows is None else rows
+        df = pd.DataFrame([r if len(r) == width else r + (0,) * (width - len(r)) for r in rows], columns=COLUMNS)
         df["date"] = [self.calendar.date(d) for d in df["day"]]
         df["month"] = self.calendar.month_index(df["day"].to_numpy() * MINUTES_PER_DAY)
         return df
+
+    def empty(self) -> pd.DataFrame:
+        """A census table with no rows (what a tally of journeys alone is measured with)."""
+        return self.frame([])

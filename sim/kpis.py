@@ -450,8 +450,7 @@ def month_parts(hs, tables: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame], m: 
 def journey_parts(hs, j: pd.DataFrame, m: int) -> dict[str, dict]:
     """The journeys' part of reporting month ``m``'s tallies for journeys ``j`` (of that month),
     for every scope a month's KPIs may be asked for (``month_parts`` adds the rest)."""
-    census = hs.census.frame().iloc[:0]
-    parts = month_tallies(hs, j, NO_GP_REQUESTS, census, m, calibration_groups(hs.cfg), localities=True, days=0.0,
+    parts = month_tallies(hs, j, NO_GP_REQUESTS, hs.census.empty(), m, calibration_groups(hs.cfg), localities=True, days=0.0,
                           events=no_events())
     return {scope: t for scope, t in parts.items() if t}
 

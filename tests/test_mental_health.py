@@ -302,3 +302,18 @@ def test_the_experiment_file_loads():
     assert e.configs["beds_cut"].mental_health.beds_per_million == 100
     assert e.configs["baseline"].mental_health.beds_per_million == 118
     assert len(e.asked) > 0
+
+
+def test_the_trusts_budget_rules_cut_the_crisis_team_and_close_beds_and_log_it():
+    from agents import health_system
+    from agents.reporting import decision_table
+
+    hs = health_system(load_config(TOWN), months=1)
+    trust = next(o for o in hs.organisations.order if o.kind == "mental_health_trust")
+    team, beds = hs.mental_health.crisis_team.capacity, hs.mental_health.beds.capacity
+    trust.cut_crisis_team(-1.0, 1.0)
+    trust.close_beds(-1.0, 1.0)
+    assert hs.mental_health.crisis_team.capacity == int(team * (1 - trust.cfg.crisis_team_cut)) < team
+    assert hs.mental_health.beds.capacity == int(beds * (1 - trust.cfg.beds_closed)) <= beds
+    actions = decision_table(hs).action.tolist()
+    assert "cut crisis team" in actions and "close psychiatric beds" in actions

@@ -32,6 +32,7 @@ from sim.calendar import DAYS_PER_YEAR, MINUTES_PER_DAY, MINUTES_PER_HOUR
 from sim.journeys import MENTAL_HEALTH_ENTRIES, End, Entry, MentalHealthRoute
 from sim.kpi_names import SITE_KPI_PREFIXES
 from sim.primary_care import GP_TALLY
+from sim.rows import Rows
 from sim.rtt import no_events
 from sim.tally import Latest, Rate, Ratio, Total, add, centile, finish, mean, share
 
@@ -44,20 +45,52 @@ _EMERGENCY_ENTRIES = [e for e in Entry if e != Entry.ELECTIVE]
 _CALLS = [Entry.AMBULANCE_CALL, Entry.MENTAL_HEALTH_CALL]  # 999 calls, physical or mental health crises
 
 
-def time_in_ae(j: pd.DataFrame, end_time: float) -> tuple[pd.Series, pd.Series]:
+Table = pd.DataFrame | Rows
+
+
+def _isin(values: np.ndarray, wanted) -> np.ndarray:
+    return np.isin(values, np.asarray(list(wanted)))
+
+
+def _filled(values: np.ndarray, fill: float) -> np.ndarray:
+    """``values`` with missing ones (NaN) replaced by ``fill``."""
+    return np.where(np.isnan(values), fill, values)
+
+
+def _present(values: np.ndarray) -> np.ndarray:
+    return ~np.isnan(values)
+
+
+def _count(mask: np.ndarray) -> int:
+    return int(np.count_nonzero(mask))
+
+
+def _by_day(rows: Rows, *columns: str) -> list[np.ndarray]:
+    """Census ``columns`` summed over each day's rows (days in order; sums of counts, exact)."""
+    days, day = np.unique(rows.day, return_inverse=True)
+    return [np.bincount(day, weights=getattr(rows, c), minlength=len(days)) for c in columns]
+
+
+def _over(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """``num / den`` where ``den`` is positive, NaN elsewhere."""
+    den = np.asarray(den, dtype=float)
+    return num / np.where(den > 0, den, np.nan)
+
+
+def time_in_ae(j: Table, end_time: float) -> tuple[np.ndarray, np.ndarray]:
     """Minutes in A&E of every attendance among journeys ``j`` (a patient still there at
     ``end_time`` counts by time so far), and whether each was at a type 1 department."""
-    at_ae = j[j.t_ed_arrival.notna()]
-    left = at_ae.t_ed_departure.fillna(end_time)
-    return left - at_ae.t_ed_arrival, at_ae.ed_site >= 0
+    j = Rows.of(j)
+    at_ae = j[_present(j.t_ed_arrival)]
+    return _filled(at_ae.t_ed_departure, end_time) - at_ae.t_ed_arrival, at_ae.ed_site >= 0
 
 
-def _four_hour_type1(j: pd.DataFrame, end_time: float) -> Ratio:
+def _four_hour_type1(j: Table, end_time: float) -> Ratio:
     in_ae, type1 = time_in_ae(j, end_time)
     return share(in_ae[type1] <= FOUR_HOURS)
 
 
-def four_hour_type1(j: pd.DataFrame, end_time: float) -> float:
+def four_hour_type1(j: Table, end_time: float) -> float:
     """Type 1 A&E four-hour performance of journeys ``j``: the share out of A&E within 4 hours."""
     return _four_hour_type1(j, end_time).value()
 
@@ -66,7 +99,7 @@ def _per_1000_year(people: float, days: float) -> Rate:
     return Rate(1000.0 / people * DAYS_PER_YEAR if people else float("nan"), days)
 
 
-def measure(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: float, days: float,
+def measure(j: Table, appts: Table, census: Table, people: float, days: float,
             end_time: float, rtt: pd.DataFrame | None = None) -> dict[str, float]:
     """All KPIs over one slice. ``j`` are the journeys that *started* in the slice, ``appts`` the
     counts of the GP requests made in it (``sim.primary_care.tally_requests``, a row a month),
@@ -75,22 +108,24 @@ def measure(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: 
     return finish(tally(j, appts, census, people, days, end_time, rtt))
 
 
-def tally(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: float, days: float,
+def tally(j: Table, appts: Table, census: Table, people: float, days: float,
           end_time: float, rtt: pd.DataFrame | None = None) -> dict[str, object]:
     """The parts of every KPI over one slice (``sim.tally``): the KPIs of several slices together
-    are their tallies added, then finished. Arguments as ``measure``'s."""
+    are their tallies added, then finished. Arguments as ``measure``'s (tables as DataFrames or
+    ``Rows``)."""
+    j, census = Rows.of(j), Rows.of(census)
     out: dict[str, object] = {}
     per_1000_year = _per_1000_year(people, days)
     per_day = Rate(1.0, days)
 
     # --- A&E -----------------------------------------------------------------------------------
-    at_ae = j[j.t_ed_arrival.notna()]
+    at_ae = j[_present(j.t_ed_arrival)]
     in_ae, type1 = time_in_ae(j, end_time)
     out["ae_attendances_per_1000"] = len(at_ae) * per_1000_year
-    out["ae_type1_attendances_per_1000"] = int(type1.sum()) * per_1000_year
+    out["ae_type1_attendances_per_1000"] = _count(type1) * per_1000_year
     out["ae_attendances_per_day"] = len(at_ae) * per_day
-    out["ae_type1_attendances_per_day"] = int(type1.sum()) * per_day
-    out["ae_ambulance_arrivals_per_day"] = int(at_ae.t_handover.notna().sum()) * per_day
+    out["ae_type1_attendances_per_day"] = _count(type1) * per_day
+    out["ae_ambulance_arrivals_per_day"] = _count(_present(at_ae.t_handover)) * per_day
     out["ae_4h_all_types"] = share(in_ae <= FOUR_HOURS)
     out["ae_4h_type1"] = _four_hour_type1(j, end_time)
     out["ae_12h_from_arrival_share"] = share(in_ae[type1] > TWELVE_HOURS)
@@ -99,13 +134,13 @@ def tally(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: fl
     out["ae_travel_minutes_mean"] = mean(at_ae.travel_minutes)  # home to A&E for those who came themselves
     urgent = at_ae[type1 & (at_ae.acuity <= 2)]
     out["time_to_treatment_urgent_minutes"] = mean(urgent.t_seen - urgent.t_ed_arrival)
-    admitted = at_ae[type1 & at_ae.admitted & at_ae.t_decision.notna()]
-    trolley = admitted.t_ed_departure.fillna(end_time) - admitted.t_decision
+    admitted = at_ae[type1 & at_ae.admitted & _present(at_ae.t_decision)]
+    trolley = _filled(admitted.t_ed_departure, end_time) - admitted.t_decision
     out["trolley_wait_mean_hours"] = mean(trolley) / MINUTES_PER_HOUR
-    out["trolley_waits_12h_per_1000"] = int((trolley > TWELVE_HOURS).sum()) * per_1000_year
+    out["trolley_waits_12h_per_1000"] = _count(trolley > TWELVE_HOURS) * per_1000_year
 
     # --- ambulance ------------------------------------------------------------------------------
-    calls = j[j.entry.isin(_CALLS)]
+    calls = j[_isin(j.entry, _CALLS)]
     response = calls.t_response - calls.t_arrival
     attended = calls[calls.end != End.HEAR_AND_TREAT]
     out["ambulance_incidents_per_1000"] = len(calls) * per_1000_year
@@ -113,75 +148,77 @@ def tally(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: fl
     out["ambulance_cat1_mean_minutes"] = mean(response[calls.category == 1])
     out["ambulance_cat2_mean_minutes"] = mean(response[calls.category == 2])
     # the pre-2017 standard: Category A (here categories 1 and 2) reached within 8 and 19 minutes
-    cat_a = response[(calls.category <= 2) & response.notna()]
+    cat_a = response[(calls.category <= 2) & _present(response)]
     out["ambulance_cat12_8min_share"] = share(cat_a <= 8)
     out["ambulance_cat12_19min_share"] = share(cat_a <= 19)
-    out["ambulance_conveyed_share"] = share(calls.t_ed_arrival.notna())
-    out["ambulance_conveyed_share_of_attended"] = share(attended.t_ed_arrival.notna())
+    out["ambulance_conveyed_share"] = share(_present(calls.t_ed_arrival))
+    out["ambulance_conveyed_share_of_attended"] = share(_present(attended.t_ed_arrival))
     out["ambulance_see_and_treat_share"] = share(calls.end == End.SEE_AND_TREAT)
     out["ambulance_hear_and_treat_share"] = share(calls.end == End.HEAR_AND_TREAT)
-    conveyed = calls[calls.t_ed_arrival.notna()]
+    conveyed = calls[_present(calls.t_ed_arrival)]
     handover = conveyed.t_handover - conveyed.t_ed_arrival
+    handed_over = handover[_present(handover)]
     out["handover_mean_minutes"] = mean(handover)
     out["conveyance_minutes_mean"] = mean(conveyed.conveyance_minutes)
-    out["handover_over_30min_share"] = share(handover.dropna() > 30)
-    out["handover_over_60min_share"] = share(handover.dropna() > 60)
+    out["handover_over_30min_share"] = share(handed_over > 30)
+    out["handover_over_60min_share"] = share(handed_over > 60)
     out["handover_hours_lost_per_1000"] = float(np.nansum(np.clip(handover - 15, 0, None))) / 60 * per_1000_year
-    out["ambulance_diversions"] = int(conveyed.ambulance_diverted.sum())
+    out["ambulance_diversions"] = _count(conveyed.ambulance_diverted)
     out["ambulance_diverted_share"] = share(conveyed.ambulance_diverted)
 
     # --- acute beds -------------------------------------------------------------------------------
-    emergency = j[j.admitted & j.entry.isin(_EMERGENCY_ENTRIES) & ~j.diverted]
+    emergency = j[j.admitted & _isin(j.entry, _EMERGENCY_ENTRIES) & ~j.diverted]
     out["emergency_admissions_per_1000"] = len(emergency) * per_1000_year
     out["emergency_admissions_per_day"] = len(emergency) * per_day
-    stayed = emergency[emergency.t_discharge.notna() & emergency.t_bed.notna()]
+    stayed = emergency[_present(emergency.t_discharge) & _present(emergency.t_bed)]
     los_days = (stayed.t_discharge - stayed.t_bed) / MINUTES_PER_DAY
     out["emergency_zero_day_share"] = share(los_days < 1)
     out["emergency_los_mean_days"] = mean(los_days)
     out["emergency_los_overnight_mean_days"] = mean(los_days[los_days >= 1])
     delayed = stayed[stayed.pathway > 0]
-    out["delayed_discharge_bed_days_per_1000"] = float(((delayed.t_discharge - delayed.t_fit) / MINUTES_PER_DAY).sum()) * per_1000_year
-    out["transfers_within_trust"] = int((j.transfer_kind == 1).sum())
-    out["transfers_overflow"] = int((j.transfer_kind == 2).sum())
+    out["delayed_discharge_bed_days_per_1000"] = (float(np.nansum((delayed.t_discharge - delayed.t_fit) / MINUTES_PER_DAY))
+                                                  * per_1000_year)
+    out["transfers_within_trust"] = _count(j.transfer_kind == 1)
+    out["transfers_overflow"] = _count(j.transfer_kind == 2)
     electives = j[j.entry == Entry.ELECTIVE]
-    out["elective_admissions_per_1000"] = int(electives.admitted.sum()) * per_1000_year
+    out["elective_admissions_per_1000"] = _count(electives.admitted) * per_1000_year
     out["elective_cancelled_share"] = share(electives.end == End.ELECTIVE_CANCELLED)
-    waiting = census[census.service == "elective_waiting_list"]
-    out["elective_waiting_list_mean"] = mean(waiting.groupby("day").queue.sum())
+    (waiting,) = _by_day(census[census.service == "elective_waiting_list"], "queue")
+    out["elective_waiting_list_mean"] = mean(waiting)
     out.update(rtt_kpis(census, no_events() if rtt is None else rtt, electives, people, per_1000_year))
     beds = census[census.service == "acute_beds"]
-    daily = beds.groupby("day")[["occupied", "capacity", "delayed"]].sum()
-    occ = daily.occupied / daily.capacity.where(daily.capacity > 0)
+    occupied, capacity, in_delay = _by_day(beds, "occupied", "capacity", "delayed")
+    occ = _over(occupied, capacity)
     out["bed_occupancy_midnight"] = mean(occ)
     out["bed_days_over_92pct_share"] = share(occ > 0.92)
     out["bed_days_over_95pct_share"] = share(occ > 0.95)
-    out["delayed_discharges_midnight"] = mean(daily.delayed)
-    out["delayed_discharge_share_of_beds"] = mean(daily.delayed / daily.capacity.where(daily.capacity > 0))
+    out["delayed_discharges_midnight"] = mean(in_delay)
+    out["delayed_discharge_share_of_beds"] = mean(_over(in_delay, capacity))
     # point prevalence at midnight of stays so far of 21 days or more, over occupied beds (not censored)
     if "long_stay" in beds:
-        long_stay = beds.groupby("day")[["long_stay", "occupied"]].sum()
-        out["long_stay_21d_share_of_beds"] = mean(long_stay.long_stay / long_stay.occupied.where(long_stay.occupied > 0))
+        (long_stay,) = _by_day(beds, "long_stay")
+        out["long_stay_21d_share_of_beds"] = mean(_over(long_stay, occupied))
     else:
         out["long_stay_21d_share_of_beds"] = Ratio(0, 0)
 
     # weekend discharges: discharges per weekend day over discharges per weekday (emergency stays)
-    gone = j[j.end.isin(_DISCHARGED) & (j.entry != Entry.ELECTIVE)]
+    gone = j[_isin(j.end, _DISCHARGED) & (j.entry != Entry.ELECTIVE)]
     out["weekend_discharge_ratio"] = Ratio(0, 0)
     if "discharge_weekday" in gone:  # added by journey_months
-        weekend = int((gone.discharge_weekday >= 5).sum()) / 2
-        weekday = int(((gone.discharge_weekday >= 0) & (gone.discharge_weekday < 5)).sum()) / 5
+        weekend = _count(gone.discharge_weekday >= 5) / 2
+        weekday = _count((gone.discharge_weekday >= 0) & (gone.discharge_weekday < 5)) / 5
         out["weekend_discharge_ratio"] = Ratio(weekend, weekday)
 
     # --- readmissions and harm ------------------------------------------------------------------
-    discharged = j[j.end.isin(_DISCHARGED + [End.VIRTUAL_WARD_COMPLETED]) & (j.entry != Entry.ELECTIVE)]
+    discharged = j[_isin(j.end, _DISCHARGED + [End.VIRTUAL_WARD_COMPLETED]) & (j.entry != Entry.ELECTIVE)]
     # only discharges whose 30 days have run their course before the end of the run can be judged
     followed_up = discharged[discharged.t_end <= end_time - 30 * MINUTES_PER_DAY]
     out["readmission_30day_share"] = share(followed_up.readmitted)
-    out["deteriorations_after_diversion"] = int((j.end == End.VIRTUAL_WARD_DETERIORATED).sum())
-    decisions = j[j.admitted & j.entry.isin(_EMERGENCY_ENTRIES)]
+    out["deteriorations_after_diversion"] = _count(j.end == End.VIRTUAL_WARD_DETERIORATED)
+    decisions = j[j.admitted & _isin(j.entry, _EMERGENCY_ENTRIES)]
     out["suitable_share_of_admissions"] = share(decisions.suitable_ooh)
-    out["diverted_to_virtual_ward"] = int(j.diverted.sum())
-    out["discharged_without_needed_care"] = int((~discharged.care_adequate).sum())
+    out["diverted_to_virtual_ward"] = _count(j.diverted)
+    out["discharged_without_needed_care"] = _count(~discharged.care_adequate)
 
     out.update(death_kpis(j, at_ae[type1], emergency, per_1000_year))
     out.update(mental_health_kpis(j, census, people, days, end_time))
@@ -192,12 +229,12 @@ def tally(j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame, people: fl
     for service in ("virtual_ward", "urgent_community_response", "intermediate_care", "reablement",
                     "home_care", "care_homes", "ambulances"):
         rows = census[census.service == service]
-        out[f"{service}_utilisation"] = mean(rows.occupied / rows.capacity.where(rows.capacity > 0))
+        out[f"{service}_utilisation"] = mean(_over(rows.occupied, rows.capacity))
         out[f"{service}_queue_mean"] = mean(rows.queue)
     return out
 
 
-def rtt_kpis(census: pd.DataFrame, events: pd.DataFrame, electives: pd.DataFrame, people: float,
+def rtt_kpis(census: Table, events: pd.DataFrame, electives: Table, people: float,
              per_1000_year: Rate) -> dict[str, object]:
     """The RTT waiting list (``sim.rtt``) as NHS England publishes it: the list at the end of the
     slice (the last midnight census in it: incomplete pathways, the share waiting under 18 weeks,
@@ -205,6 +242,7 @@ def rtt_kpis(census: pd.DataFrame, events: pd.DataFrame, electives: pd.DataFrame
     validation removals) and on-the-day cancellations: their count, their share of elective
     activity (overnight admissions, day cases and the cancelled themselves) and those not
     followed by an admission within 28 days (over the cancellations that can be judged)."""
+    census, electives = Rows.of(census), Rows.of(electives)
     rows = census[census.service == "rtt_waiting_list"]
     nan = float("nan")
     out: dict[str, object] = {k: Latest(-1, nan) for k in ("rtt_waiting_list", "rtt_waiting_list_per_1000",
@@ -220,7 +258,7 @@ def rtt_kpis(census: pd.DataFrame, events: pd.DataFrame, electives: pd.DataFrame
         out["rtt_52_week_waiters"] = Latest(day, int(last.long_stay.sum()))
         out["rtt_52_week_share"] = Latest(day, int(last.long_stay.sum()) / size if size else nan)
     has_list = len(rows) > 0 or len(events) > 0
-    counts = events.kind.value_counts()
+    counts = events.kind.value_counts() if len(events) else {}
     n = {k: int(counts.get(k, 0)) for k in ("clock_start", "nonadmitted_stop", "day_case_stop", "admitted_stop",
                                                "removed", "cancelled", "cancelled_not_rebooked", "cancelled_judged")}
 
@@ -232,8 +270,8 @@ def rtt_kpis(census: pd.DataFrame, events: pd.DataFrame, electives: pd.DataFrame
     out["rtt_admitted_stops_per_1000"] = rate(n["day_case_stop"] + n["admitted_stop"])
     out["rtt_validation_removals_per_1000"] = rate(n["removed"])
     out["rtt_cancelled_on_the_day"] = Total(n["cancelled"], has_list)
-    cancelled = int((electives.end == End.ELECTIVE_CANCELLED).sum())
-    out["elective_cancelled_share_of_activity"] = Ratio(cancelled, int(electives.admitted.sum()) + cancelled
+    cancelled = _count(electives.end == End.ELECTIVE_CANCELLED)
+    out["elective_cancelled_share_of_activity"] = Ratio(cancelled, _count(electives.admitted) + cancelled
                                                         + n["day_case_stop"])
     out["rtt_cancelled_not_rebooked_28d"] = Total(n["cancelled_not_rebooked"], has_list)
     out["rtt_cancelled_not_rebooked_28d_share"] = Ratio(n["cancelled_not_rebooked"], n["cancelled_judged"])
@@ -252,60 +290,62 @@ def rtt_events(hs) -> pd.DataFrame:
     return cached[1]
 
 
-def _gp_tally(appts: pd.DataFrame, per_1000_year: Rate) -> dict[str, object]:
+def _gp_tally(appts: Table, per_1000_year: Rate) -> dict[str, object]:
     """The GP KPIs of the counts of a slice's GP requests (``sim.primary_care.tally_requests``)."""
-    gp = appts[list(GP_TALLY)].sum()
-    requests, served = int(gp.requests), int(gp.served)
+    appts = Rows.of(appts)
+    gp = {c: int(getattr(appts, c).sum()) for c in GP_TALLY}
+    requests, served = gp["requests"], gp["served"]
     return {
         "gp_appointments_per_1000": served * per_1000_year if requests else per_1000_year.undefined(),
-        "gp_wait_mean_days": Ratio(int(gp.wait_days), served),
-        "gp_seen_within_14_days_share": Ratio(int(gp.seen_within_14_days), served),
-        "gp_went_to_ae_instead_per_1000": (int(gp.went_to_ae_instead) * per_1000_year if requests
+        "gp_wait_mean_days": Ratio(gp["wait_days"], served),
+        "gp_seen_within_14_days_share": Ratio(gp["seen_within_14_days"], served),
+        "gp_went_to_ae_instead_per_1000": (gp["went_to_ae_instead"] * per_1000_year if requests
                                            else per_1000_year.undefined()),
     }
 
 
-def death_kpis(j: pd.DataFrame, type1: pd.DataFrame, admissions: pd.DataFrame, per_1000_year: Rate
-               ) -> dict[str, object]:
+def death_kpis(j: Table, type1: Table, admissions: Table, per_1000_year: Rate) -> dict[str, object]:
     """Deaths and harm among journeys ``j``: ``type1`` are its type 1 attendances, ``admissions``
     its emergency admissions (not diverted); only journeys whose outcome is decided count."""
-    decided = j.death_risk.notna()
-    attenders = type1[type1.death_risk.notna() & (type1.acuity >= 2)]  # ONS: non-immediate acuity
-    admitted = admissions[admissions.death_risk.notna()]
-    deaths = int(j.died.sum())
-    from_delay = int(j.died_from_delay.sum())
+    j, type1, admissions = Rows.of(j), Rows.of(type1), Rows.of(admissions)
+    decided = _present(j.death_risk)
+    attenders = type1[_present(type1.death_risk) & (type1.acuity >= 2)]  # ONS: non-immediate acuity
+    admitted = admissions[_present(admissions.death_risk)]
+    deaths = _count(j.died)
+    from_delay = _count(j.died_from_delay)
     # summed in double precision (the risks are stored in single): sums of months then add up exactly enough
-    added = float((j.death_risk[decided].astype(float) - j.death_risk_no_delay[decided].astype(float)).sum())
+    added = float(np.nansum(j.death_risk[decided].astype(float) - j.death_risk_no_delay[decided].astype(float)))
     return {
         "deaths_30d_per_1000_attendances": 1000 * share(attenders.died),
         "deaths_30d_per_1000_admissions": 1000 * share(admitted.died),
         "in_hospital_deaths_per_1000_admissions": 1000 * share(admitted.end == End.DIED_IN_HOSPITAL),
-        "in_hospital_deaths": int(j.end.isin(_DIED_IN_CARE).sum()),
+        "in_hospital_deaths": _count(_isin(j.end, _DIED_IN_CARE)),
         "deaths": deaths,
         "deaths_per_1000_population": deaths * per_1000_year,
         "deaths_from_delay": from_delay,
         "deaths_from_delay_expected": added,
         "deaths_from_delay_per_1000_population": from_delay * per_1000_year,
-        "harm_events_in_hospital": int(j.harm.sum()),
-        "harm_events_in_hospital_expected": float(j.harm_risk.astype(float).sum()),
+        "harm_events_in_hospital": _count(j.harm),
+        "harm_events_in_hospital_expected": float(np.nansum(j.harm_risk.astype(float))),
     }
 
 
-def mental_health_kpis(j: pd.DataFrame, census: pd.DataFrame, people: float, days: float, end_time: float
+def mental_health_kpis(j: Table, census: Table, people: float, days: float, end_time: float
                        ) -> dict[str, object]:
     """Mental health crisis care (``sim.mental_health``) among journeys ``j`` and census ``census``:
     crises at type 1 A&E (their time there from arrival, and their wait for a psychiatric bed from the
     decision to admit), psychiatric beds at the midnight census (as KH03), out-of-area placements
     (active, new, bed-days) and the crisis team. All NaN or 0 without mental health care."""
+    j, census = Rows.of(j), Rows.of(census)
     per_1000_year = _per_1000_year(people, days)
     per_million_month = Rate(1e6 / people * (DAYS_PER_YEAR / 12) if people else float("nan"), days)
-    crises = j[j.entry.isin(MENTAL_HEALTH_ENTRIES)]
-    at_ae = crises[crises.t_ed_arrival.notna() & (crises.ed_site >= 0)]
-    hours = (at_ae.t_ed_departure.fillna(end_time) - at_ae.t_ed_arrival) / MINUTES_PER_HOUR
-    waiting = at_ae[at_ae.mh_needs_admission & at_ae.mh_route.isin([0, MentalHealthRoute.LOCAL_ADMISSION,
-                                                                     MentalHealthRoute.OUT_OF_AREA])
-                    & at_ae.t_decision.notna()]
-    bed_wait = (waiting.t_ed_departure.fillna(end_time) - waiting.t_decision) / MINUTES_PER_HOUR
+    crises = j[_isin(j.entry, MENTAL_HEALTH_ENTRIES)]
+    at_ae = crises[_present(crises.t_ed_arrival) & (crises.ed_site >= 0)]
+    hours = (_filled(at_ae.t_ed_departure, end_time) - at_ae.t_ed_arrival) / MINUTES_PER_HOUR
+    waiting = at_ae[at_ae.mh_needs_admission & _isin(at_ae.mh_route, [0, MentalHealthRoute.LOCAL_ADMISSION,
+                                                                      MentalHealthRoute.OUT_OF_AREA])
+                    & _present(at_ae.t_decision)]
+    bed_wait = (_filled(waiting.t_ed_departure, end_time) - waiting.t_decision) / MINUTES_PER_HOUR
     placed = crises[crises.mh_route == MentalHealthRoute.OUT_OF_AREA]
     avoided = crises[(crises.mh_route == MentalHealthRoute.HOME_TREATMENT) & crises.mh_needs_admission]
     out = {
@@ -314,27 +354,26 @@ def mental_health_kpis(j: pd.DataFrame, census: pd.DataFrame, people: float, day
         "mh_ae_hours_mean": mean(hours),
         "mh_ae_12h_from_arrival_share": share(hours > 12),
         "mh_ae_bed_wait_mean_hours": mean(bed_wait),
-        "mh_ae_bed_waits_over_12h": int((bed_wait > 12).sum()),
-        "mh_ae_bed_waits_over_24h": int((bed_wait > 24).sum()),
-        "mh_admissions_local": int((crises.mh_route == MentalHealthRoute.LOCAL_ADMISSION).sum()),
+        "mh_ae_bed_waits_over_12h": _count(bed_wait > 12),
+        "mh_ae_bed_waits_over_24h": _count(bed_wait > 24),
+        "mh_admissions_local": _count(crises.mh_route == MentalHealthRoute.LOCAL_ADMISSION),
         "mh_admissions_avoided": int(len(avoided)),
-        "mh_home_treatment_episodes": int((crises.mh_route == MentalHealthRoute.HOME_TREATMENT).sum()),
+        "mh_home_treatment_episodes": _count(crises.mh_route == MentalHealthRoute.HOME_TREATMENT),
         "mh_oaps_new": int(len(placed)),
         "mh_oaps_new_per_million_per_month": len(placed) * per_million_month,
     }
     beds = census[census.service == "psychiatric_beds"]
-    occ = beds.occupied / beds.capacity.where(beds.capacity > 0)
-    out["mh_bed_occupancy_midnight"] = mean(occ)
-    out["mh_delayed_discharge_share_of_beds"] = mean(beds.delayed / beds.capacity.where(beds.capacity > 0))
+    out["mh_bed_occupancy_midnight"] = mean(_over(beds.occupied, beds.capacity))
+    out["mh_delayed_discharge_share_of_beds"] = mean(_over(beds.delayed, beds.capacity))
     away = census[census.service == "out_of_area_placements"]
     out["mh_oaps_active_mean"] = mean(away.occupied)
     out["mh_oaps_active_per_million"] = mean(away.occupied) * (1e6 / people if people else float("nan"))
-    out["mh_oaps_active_month_end"] = (Latest(int(away.day.iloc[-1]), float(away.occupied.iloc[-1])) if len(away)
+    out["mh_oaps_active_month_end"] = (Latest(int(away.day[-1]), float(away.occupied[-1])) if len(away)
                                        else Latest(-1, float("nan")))
     out["mh_oap_bed_days"] = Total(float(away.occupied.sum()), defined=len(away) > 0)
     team = census[census.service == "crisis_team"]
     out["mh_crisis_team_caseload_mean"] = mean(team.occupied)
-    out["mh_crisis_team_utilisation"] = mean(team.occupied / team.capacity.where(team.capacity > 0))
+    out["mh_crisis_team_utilisation"] = mean(_over(team.occupied, team.capacity))
     return out
 
 
@@ -400,6 +439,7 @@ def month_tallies(hs, j: pd.DataFrame, appts: pd.DataFrame, census: pd.DataFrame
     ``events`` are the waiting list's flows (default: the run's so far, ``rtt_events``)."""
     end, people = hs.env.now, float(hs.cfg.population)
     days = _month_days(hs, m) if days is None else days
+    j, appts, census = Rows.of(j), Rows.of(appts), Rows.of(census)
     jm, am, cm = j[j.month == m], appts[appts.month == m], census[census.month == m]
     ev = rtt_events(hs) if events is None else events
     em = ev[ev.month == m]
@@ -502,16 +542,17 @@ def group_kpis(j: pd.DataFrame, census: pd.DataFrame, sites: list[int], names: l
                                None if rtt is None else rtt[rtt.site.isin(names)]))
 
 
-def _group_tally(j: pd.DataFrame, census: pd.DataFrame, sites: list[int], names: list[str], people: float,
+def _group_tally(j: Table, census: Table, sites: list[int], names: list[str], people: float,
                  days: float, end_time: float, rtt: pd.DataFrame | None = None, always: bool = False
                  ) -> dict[str, object]:
-    js = j[j.ed_site.isin(sites) | j.ucc_site.isin(sites) | j.bed_site.isin(sites)]
+    j, census = Rows.of(j), Rows.of(census)
+    js = j[_isin(j.ed_site, sites) | _isin(j.ucc_site, sites) | _isin(j.bed_site, sites)]
     if len(js) == 0 and not always:
         return {}
-    elsewhere = (js.ed_site >= 0) & ~js.ed_site.isin(sites)
+    elsewhere = (js.ed_site >= 0) & ~_isin(js.ed_site, sites)
     if elsewhere.any():  # a type 1 attendance belongs to the site whose A&E it was, not to one that sent it on
-        js = js.assign(ed_site=js.ed_site.where(~elsewhere, -1))
-    parts = tally(js, NO_GP_REQUESTS, census[census.site.isin(names)], people, days, end_time, rtt)
+        js = js.with_column("ed_site", np.where(elsewhere, -1, js.ed_site))
+    parts = tally(js, NO_GP_REQUESTS, census[_isin(census.site, names)], people, days, end_time, rtt)
     return {k: v for k, v in parts.items() if k.startswith(SITE_KPI_PREFIXES) and "per_1000_population" not in k}
 
 
@@ -521,13 +562,16 @@ def locality_kpis(j: pd.DataFrame, people: float, days: float, end_time: float) 
     return finish(_locality_tally(j, people, days, end_time))
 
 
-def _locality_tally(j: pd.DataFrame, people: float, days: float, end_time: float) -> dict[str, object]:
-    calls = j[j.entry.isin(_CALLS)]
-    response = (calls.t_response - calls.t_arrival).dropna()
-    cat2 = response[calls.category == 2]
-    at_ae = j[j.t_ed_arrival.notna()]
+def _locality_tally(j: Table, people: float, days: float, end_time: float) -> dict[str, object]:
+    j = Rows.of(j)
+    calls = j[_isin(j.entry, _CALLS)]
+    response = calls.t_response - calls.t_arrival
+    answered = _present(response)
+    cat2 = response[answered & (calls.category == 2)]
+    response = response[answered]
+    at_ae = j[_present(j.t_ed_arrival)]
     per_1000_year = _per_1000_year(people, days)
-    admissions = j[j.admitted & j.entry.isin(_EMERGENCY_ENTRIES) & ~j.diverted]
+    admissions = j[j.admitted & _isin(j.entry, _EMERGENCY_ENTRIES) & ~j.diverted]
     deaths = death_kpis(j, at_ae[at_ae.ed_site >= 0], admissions, per_1000_year)
     return {
         "ambulance_response_mean_minutes": mean(response),
@@ -535,7 +579,7 @@ def _locality_tally(j: pd.DataFrame, people: float, days: float, end_time: float
         "ambulance_cat2_mean_minutes": mean(cat2),
         "ambulance_cat2_p90_minutes": centile(cat2, 0.9),
         "conveyance_minutes_mean": mean(calls.conveyance_minutes),
-        "ambulance_diverted_share": share(calls.ambulance_diverted[calls.t_ed_arrival.notna()]),
+        "ambulance_diverted_share": share(calls.ambulance_diverted[_present(calls.t_ed_arrival)]),
         "ae_travel_minutes_mean": mean(at_ae.travel_minutes),
         "ae_4h_type1": _four_hour_type1(j, end_time),
         "ae_attendances_per_1000": len(at_ae) * per_1000_year,

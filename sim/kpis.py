@@ -280,14 +280,11 @@ def rtt_kpis(census: Table, events: pd.DataFrame, electives: Table, people: floa
 
 def rtt_events(hs) -> pd.DataFrame:
     """The waiting list's flows of a run so far (``WaitingList.events``), each with its reporting
-    month; none without a waiting list. Kept until the clock moves (every month's KPIs use them)."""
+    month; none without a waiting list."""
     wl = getattr(hs, "waiting_list", None)
     if wl is None:
         return no_events()
-    cached = getattr(hs, "_rtt_events", None)
-    if cached is None or cached[0] != hs.env.now:
-        cached = hs._rtt_events = (hs.env.now, wl.events(int(hs.env.now // MINUTES_PER_DAY)))
-    return cached[1]
+    return wl.events(int(hs.env.now // MINUTES_PER_DAY))
 
 
 def _gp_tally(appts: Table, per_1000_year: Rate) -> dict[str, object]:

@@ -38,6 +38,8 @@ from sim.config.system import ProfileConfig
 from sim.population import ArrivalStream, Cells, day_counts
 
 if TYPE_CHECKING:
+    import simpy
+
     from sim.calendar import Calendar
     from sim.config.system import Config
     from sim.primary_care import PrimaryCare
@@ -112,10 +114,12 @@ def stochastic_round(x: float, rng: np.random.Generator) -> int:
 class WaitingList:
     """Every site's RTT list: outpatient clinics, theatre lists, validation and the list's census."""
 
-    def __init__(self, config: Config, cells: Cells, calendar: Calendar, router: Router, streams: Streams,
-                 primary_care: PrimaryCare):
+    def __init__(self, env: simpy.Environment, config: Config, cells: Cells, calendar: Calendar, router: Router,
+                 streams: Streams, primary_care: PrimaryCare):
         cfg = config.rtt
         assert cfg is not None
+        self.env = env
+        self._events: tuple[tuple[float, int], pd.DataFrame] | None = None  # the last flows built, and when
         self.cfg, self.cells, self.calendar, self.router, self.streams = cfg, cells, calendar, router, streams
         self.primary_care = primary_care
         self.site_names = list(config.sites)
@@ -335,7 +339,14 @@ class WaitingList:
         """Every flow of the list as (day, site, kind) rows: clock starts, non-admitted and admitted
         stops (day cases and overnight), validation removals, on-the-day cancellations and, dated
         at the cancellation, those not followed by an admission within ``rebook_within_days``
-        (judged only once that many days have passed by ``end_day``)."""
+        (judged only once that many days have passed by ``end_day``). Built once for a time of
+        the clock (every month's KPIs measured then read them); not to be changed by the caller."""
+        key = (self.env.now, end_day)
+        if self._events is None or self._events[0] != key:
+            self._events = (key, self._flows(end_day))
+        return self._events[1]
+
+    def _flows(self, end_day: int) -> pd.DataFrame:
         p = self.log.frame()
         kinds = []
 

@@ -81,7 +81,7 @@ class Services:
         social_care.prefill(streams["social_care.prefill"])
         waiting_list = None
         if config.rtt is not None:  # the elective waiting list as referral to treatment
-            waiting_list = WaitingList(config, cells, calendar, router, streams, primary_care)
+            waiting_list = WaitingList(env, config, cells, calendar, router, streams, primary_care)
             primary_care.keeps_elective_referrals = True
             beds.rtt = waiting_list
         return cls(router, primary_care, arrivals, social_care, community, discharge, beds, emergency_care, ambulance,

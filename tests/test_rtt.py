@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from footprints import DAY, FIXED_DURATIONS, QUIET, TOWN, Wired, config, run
+from footprints import DAY, FIXED_DURATIONS, QUIET, TOWN, Wired, config, health_system, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -74,6 +74,17 @@ def test_every_referral_is_on_the_list_treated_or_removed_with_a_reason():
     counts = ev.kind.value_counts()
     stopped = sum(int(counts.get(k, 0)) for k in ("nonadmitted_stop", "day_case_stop", "admitted_stop", "removed"))
     assert int((p.source == Source.INITIAL).sum()) + int(counts["clock_start"]) - stopped == int(waiting.sum())
+
+
+def test_the_flows_are_built_once_for_a_time_of_the_clock_and_again_when_it_moves():
+    hs = health_system(config(TOWN, SHORT), months=2)
+    hs.step()
+    first = rtt_events(hs)
+    assert rtt_events(hs) is first  # every KPI measured at this time reads the same table
+    hs.step()
+    later = rtt_events(hs)
+    assert later is not first and len(later) > len(first)
+    assert (later.month == 1).any() and not (first.month == 1).any()
 
 
 # --- cancellations -------------------------------------------------------------------------------

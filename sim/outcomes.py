@@ -222,6 +222,25 @@ class Outcomes:
             return actual, actual  # nothing was waited for
         return actual, m.delayed(p, admitted, condition, hours0, type1, minutes0, virtual_ward, nights[1], old, 0)
 
+    def sent_home_risks(self, n: Need) -> tuple[float, float]:
+        """``risks(n, admitted=False)``, worked out in one call (half a million patients a year
+        leave A&E for home): the same arithmetic in the same order."""
+        m, log, pid = self.model, self.log, n.pid
+        p = m.base[False][log.age_band.item(pid)] * m.acuity[n.acuity]  # baseline: no condition
+        if n.frail:
+            p *= m.frail_ratio
+        p = min(p, 1.0)
+        hours, hours0 = self._ae_hours(n)
+        if hours is None:  # not at a type 1 A&E: no effect of hours
+            return p, p  # min(p + 0.0, 1.0) is p: a risk is never above 1 nor negative
+        # a type 1 A&E (an admission's hours, virtual ward, nights and moves do not apply)
+        ratio = m.not_admitted_odds_ratio(hours)
+        actual = min(p * ratio / (1.0 - p + p * ratio) if p < 1.0 else 1.0, 1.0)
+        if hours0 == hours:
+            return actual, actual  # nothing was waited for
+        ratio = m.not_admitted_odds_ratio(hours0)
+        return actual, min(p * ratio / (1.0 - p + p * ratio) if p < 1.0 else 1.0, 1.0)
+
     # --- decisions ------------------------------------------------------------------------------
 
     def _record(self, n: Need, risk: float, risk0: float) -> None:
@@ -253,7 +272,7 @@ class Outcomes:
         """A patient sent home from A&E or an urgent care centre: did they die within 30 days?"""
         if not self.enabled:
             return
-        risk, risk0 = self.risks(n, admitted=False)
+        risk, risk0 = self.sent_home_risks(n)
         self._record(n, risk, risk0)
         if n.u_death < risk:
             self._died(n, self._after_leaving(n, risk, 0.0), risk0, in_care=False)

@@ -152,6 +152,8 @@ class WaitingList:
         self.cancellations = CancellationLog(capacity=1024)
         self.active = np.zeros(0, dtype=np.int64)  # pathways on the list, in id order (compacted daily)
         self._compacted: np.ndarray | None = None  # ``active`` as last compacted, until a clock stops
+        self._sites_of: np.ndarray | None = None  # the ``active`` whose sites ``_sites`` holds
+        self._sites = np.zeros(0, dtype=self.log.site.dtype)
         self._prefill()
 
     # --- clock starts ----------------------------------------------------------------------------
@@ -175,10 +177,12 @@ class WaitingList:
         log.day_case[ids] = log.admit[ids] & (u[:, 3] < cfg.day_case_share)
         log.clock_start[ids] = day
         log.stage[ids] = Stage.OUTPATIENTS
-        compacted = self._compacted is self.active
+        compacted, sites_known = self._compacted is self.active, self._sites_of is self.active
         self.active = np.concatenate([self.active, ids])
         if compacted:  # a new pathway is on the list: still compacted
             self._compacted = self.active
+        if sites_known:
+            self._sites, self._sites_of = np.concatenate([self._sites, log.site[ids]]), self.active
         return ids
 
     def _prefill(self) -> None:
@@ -215,9 +219,18 @@ class WaitingList:
         """The pathways on the list, without those stopped (no clock stopped since the last
         compaction, and no pathway started since: the list as it is)."""
         if self._compacted is not self.active:
-            log = self.log
-            self.active = self._compacted = self.active[log.stage[self.active] != Stage.STOPPED]
+            on_list = self.log.stage[self.active] != Stage.STOPPED
+            sites_known = self._sites_of is self.active
+            self.active = self._compacted = self.active[on_list]
+            if sites_known:
+                self._sites, self._sites_of = self._sites[on_list], self.active
         return self.active
+
+    def _active_sites(self) -> np.ndarray:
+        """The site of each pathway of ``active`` (kept with it: a pathway never changes site)."""
+        if self._sites_of is not self.active:
+            self._sites, self._sites_of = self.log.site[self.active], self.active
+        return self._sites
 
     def _stop(self, ids: np.ndarray, day: int, how: PathwayEnd) -> None:
         log = self.log
@@ -279,8 +292,9 @@ class WaitingList:
         rng = self.streams["rtt.choice"]
         log = self.log
         active = self.active
-        waiting = active[log.stage[active] == Stage.OUTPATIENTS]
-        sites = log.site[waiting]
+        outpatients = log.stage[active] == Stage.OUTPATIENTS
+        waiting = active[outpatients]
+        sites = self._active_sites()[outpatients]
         for site in self.sites:
             slots = stochastic_round(self.outpatients_per_day[site], self.streams["rtt.capacity"])
             mine = waiting[sites == site]
@@ -302,7 +316,7 @@ class WaitingList:
         rng = self.streams["rtt.choice"]
         slots = stochastic_round(self.theatre_cases_per_day.get(site, 0.0), self.streams["rtt.capacity"])
         active = self.active
-        waiting = active[(log.stage[active] == Stage.ADMISSION) & (log.site[active] == site)]
+        waiting = active[(log.stage[active] == Stage.ADMISSION) & (self._active_sites() == site)]
         if slots == 0 or len(waiting) == 0:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         order = self.priority_order(waiting, slots, rng)
@@ -349,14 +363,15 @@ class WaitingList:
         active = self._compact()
         log = self.log
         waited = day - log.clock_start[active]
-        site = log.site[active]
+        site = self._active_sites()
+        decided = log.stage[active] != Stage.OUTPATIENTS
+        over_18, over_52 = waited >= EIGHTEEN_WEEKS_DAYS, waited > FIFTY_TWO_WEEKS_DAYS
         rows = []
         for s in self.sites:
             mine = site == s
-            rows.append((day, "rtt_waiting_list", self.site_names[s],
-                         int(np.count_nonzero(mine & (log.stage[active] != Stage.OUTPATIENTS))), 0,
-                         int(np.count_nonzero(mine)), int(np.count_nonzero(mine & (waited >= EIGHTEEN_WEEKS_DAYS))),
-                         int(np.count_nonzero(mine & (waited > FIFTY_TWO_WEEKS_DAYS)))))
+            rows.append((day, "rtt_waiting_list", self.site_names[s], int(np.count_nonzero(mine & decided)), 0,
+                         int(np.count_nonzero(mine)), int(np.count_nonzero(mine & over_18)),
+                         int(np.count_nonzero(mine & over_52))))
         return rows
 
     def frame(self) -> pd.DataFrame:

@@ -67,15 +67,15 @@ class AmbulanceService:
             yield wait
         speedup = cfg.blue_light_speedup
         yield env.timeout(n.d_mobilise + self.router.station_minutes[n.locality] / speedup + n.d_scene)
-        log.t_response[pid] = env.now
+        log.t_response[pid] = env._now
         if n.outcome == SEE_AND_TREAT or (n.urc_suitable and self.community.urgent_response(n)):
             yield env.timeout(n.d_on_scene)
             fleet.release()
             log.finish(pid, End.SEE_AND_TREAT if n.outcome == SEE_AND_TREAT else End.URGENT_COMMUNITY_RESPONSE,
-                       env.now)
+                       env._now)
             return
         # the crew's choice among the A&Es open when it leaves the scene, unless that one is on divert
-        leaves = env.now + n.d_on_scene
+        leaves = env._now + n.d_on_scene
         site = self.router.ed_site_at(n.locality, leaves, n.u_ed_choice, crew=True)
         if self.diverts and self.on_divert(site):
             site = self.divert(n, site, leaves)
@@ -87,14 +87,16 @@ class AmbulanceService:
         care = self.emergency_care
         ed = care.eds[site]
         log.ed_site[pid] = site
-        log.t_ed_arrival[pid] = env.now
+        log.t_ed_arrival[pid] = env._now
         # the crew waits with the patient for a cubicle (the handover delay), or hands over into
         # corridor care when released to respond
-        ed.ambulance_queue(+1, env.now, self.queue_limit)
-        has_cubicle = yield from care.find_cubicle(ed, n, cfg.handover_release_minutes)
-        ed.ambulance_queue(-1, env.now, self.queue_limit)
+        ed.ambulance_queue(+1, env._now, self.queue_limit)
+        wait = ed.cubicles.request(n.acuity)  # find_cubicle, without a generator when one is free
+        has_cubicle = True if wait is None else (
+            yield from care.wait_for_cubicle(ed, n, wait, cfg.handover_release_minutes))
+        ed.ambulance_queue(-1, env._now, self.queue_limit)
         yield env.timeout(n.d_handover)
-        log.t_handover[pid] = env.now
+        log.t_handover[pid] = env._now
         env.timeout(n.d_clear).callbacks.append(lambda _e: fleet.release())
         yield from care.attend(n, ed, has_cubicle=has_cubicle)
 

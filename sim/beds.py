@@ -137,20 +137,20 @@ class AcuteBeds:
         from another hospital, the bed held for them meanwhile)."""
         env, log, pid = self.env, self.log, n.pid
         log.bed_site[pid] = ward.site
-        log.t_bed[pid] = env.now
-        ward.occupants[pid] = env.now
-        fit = env.now + transit + n.d_los * ward.los_multiplier
+        log.t_bed[pid] = env._now
+        ward.occupants[pid] = env._now
+        fit = env._now + transit + n.d_los * ward.los_multiplier
         if not n.zero_day:
             fit = next_hour(fit, self.fit_hour)
-        yield env.timeout(fit - env.now)
-        log.t_fit[pid] = env.now
+        yield env.timeout(fit - env._now)
+        log.t_fit[pid] = env._now
         outcomes = self.outcomes
-        if outcomes is not None and outcomes.end_of_stay(n, transfers=int(log.transfer_kind[pid] > 0)):
+        if outcomes is not None and outcomes.end_of_stay(n, transfers=int(log.transfer_kind.item(pid) > 0)):
             # died in hospital at the end of the clinical stay: the bed is free after its turnaround
-            outcomes.harm_so_far(n, int(log.transfer_kind[pid] > 0))
+            outcomes.harm_so_far(n, int(log.transfer_kind.item(pid) > 0))
             del ward.occupants[pid]
             ward.vacate(n.d_turnaround)
-            log.t_discharge[pid] = env.now
+            log.t_discharge[pid] = env._now
             return
         yield from self.discharge.leave(n, ward)
 
@@ -218,7 +218,7 @@ class AcuteBeds:
 
     def direct_admission(self, n: Need):
         log, pid = self.log, n.pid
-        ward = self.wards[self.router.ward_at(n.locality, self.env.now, n.u_ed_choice)]
+        ward = self.wards[self.router.ward_at(n.locality, self.env._now, n.u_ed_choice)]
         log.admitted[pid] = True
         community = self.community
         if community is not None and community.cfg.divert_gp_direct_admissions and community.divert(n):
@@ -269,7 +269,7 @@ class AcuteBeds:
             return
         for ward, count in zip(wards, split.tolist()):
             if count:
-                self.env.timeout(at - self.env.now).callbacks.append(
+                self.env.timeout(at - self.env._now).callbacks.append(
                     lambda _e, w=ward, c=count: self.admit_electives(w, c))
 
     # booking against the beds expected free (``beds.elective_booking``)
@@ -290,7 +290,7 @@ class AcuteBeds:
             history = self.elective_free_change[ward.site]
             expected = free + (min(history) if history else 0.0) - self.cfg.elective_booking_margin
             booked = [waiting.popleft() for _ in range(min(len(waiting), max(int(expected), 0)))]
-            self.env.timeout(at - self.env.now).callbacks.append(
+            self.env.timeout(at - self.env._now).callbacks.append(
                 lambda _e, w=ward, b=booked, f=free: self.admit_electives(w, len(b), b, f))
 
     def _book_with_waiting_list(self, wards: list[Ward], new: list[int], at: float, day: int) -> None:
@@ -310,7 +310,7 @@ class AcuteBeds:
             pathways = pathways.tolist()
             previous = booked + [int(rtt.log.journey[p]) for p in pathways]
             tags = [-1] * len(booked) + pathways
-            self.env.timeout(at - self.env.now).callbacks.append(
+            self.env.timeout(at - self.env._now).callbacks.append(
                 lambda _e, w=ward, b=previous, f=free, t=tags: self.admit_electives(w, len(b), b, f, t))
 
     def admit_electives(self, ward: Ward, count: int, booked: list[int] | None = None,
@@ -326,13 +326,13 @@ class AcuteBeds:
         ids = log.new_block(count)
         los = cfg.elective_los_days.ppf(self.streams["electives.stay"].random(count)) * MINUTES_PER_DAY
         log.entry[ids] = Entry.ELECTIVE
-        log.t_arrival[ids] = env.now
+        log.t_arrival[ids] = env._now
         log.bed_site[ids] = ward.site
         if booked is not None:
             log.previous[ids] = booked
         cancelled = []
         tags = pathways if pathways is not None else [-1] * count
-        rtt, today = self.rtt, int(env.now // MINUTES_PER_DAY)
+        rtt, today = self.rtt, int(env._now // MINUTES_PER_DAY)
         for pid, stay, pathway in zip(ids.tolist(), los.tolist(), tags):
             if ward.elective_beds.free > 0:
                 pool = ward.elective_beds
@@ -340,7 +340,7 @@ class AcuteBeds:
                 pool = ward.beds
             else:
                 ward.elective_cancelled += 1
-                log.finish(pid, End.ELECTIVE_CANCELLED, env.now)
+                log.finish(pid, End.ELECTIVE_CANCELLED, env._now)
                 if pathway >= 0:
                     rtt.cancelled(pathway, pid, today)
                 else:
@@ -350,8 +350,8 @@ class AcuteBeds:
                 rtt.admitted(pathway, pid, today)
             ward.elective_admitted += 1
             log.admitted[pid] = True
-            log.t_bed[pid] = env.now
-            ward.occupants[pid] = env.now
+            log.t_bed[pid] = env._now
+            ward.occupants[pid] = env._now
             pool.request()  # free, so granted at once
             env.timeout(stay).callbacks.append(lambda _e, p=pid, q=pool: self._elective_discharge(ward, p, q))
         if booked is not None and cancelled:
@@ -361,6 +361,6 @@ class AcuteBeds:
         env, log = self.env, self.log
         del ward.occupants[pid]
         ward.vacate(self.cfg.turnaround_hours.mean() * MINUTES_PER_HOUR, pool)
-        log.t_fit[pid] = log.t_discharge[pid] = env.now
+        log.t_fit[pid] = log.t_discharge[pid] = env._now
         log.pathway[pid] = 0
-        log.finish(pid, End.DISCHARGED_P0, env.now)
+        log.finish(pid, End.DISCHARGED_P0, env._now)

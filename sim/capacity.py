@@ -26,6 +26,10 @@ from collections import deque
 from itertools import count
 
 import simpy
+from simpy.events import NORMAL, PENDING
+
+_Event = simpy.Event
+_new = object.__new__
 
 
 class Capacity:
@@ -71,8 +75,11 @@ class Capacity:
             self._user_t -= self.env._now
             self.immediate += 1
             return None
-        grant = simpy.Event(self.env)
-        self._queue_t -= self.env._now
+        env = self.env
+        grant = _new(_Event)  # what simpy.Event(env) makes, without the call
+        grant.env = env
+        grant.callbacks = []
+        self._queue_t -= env._now
         if self.priority:
             heapq.heappush(self._waiting, (priority, next(self._seq), grant))
         else:
@@ -117,13 +124,21 @@ class Capacity:
 
     def _serve(self) -> None:
         waiting = self._waiting
-        now = self.env._now
+        if not waiting:
+            return
+        env = self.env
+        now, queue, eid = env._now, env._queue, env._eid
         while waiting and self.count < self._capacity:
             grant = heapq.heappop(waiting)[2] if self.priority else waiting.popleft()
             self.count += 1
             self._queue_t += now
             self._user_t -= now
-            grant.succeed()
+            # grant.succeed(): what it and env.schedule do, in place (a grant is triggered only here)
+            if grant._value is not PENDING:  # pragma: no cover - never: a request is granted once
+                raise RuntimeError(f"{grant} has already been triggered")
+            grant._ok = True
+            grant._value = None
+            heapq.heappush(queue, (now, NORMAL, next(eid), grant))
 
     # --- monitoring ----------------------------------------------------------------------------
 

@@ -62,7 +62,7 @@ class Discharge:
         (the same uniform every day, so a weekend's two days slip together), at most a week."""
         if not self.weekly or n.zero_day:
             return 0
-        day = int(self.env.now // MINUTES_PER_DAY)
+        day = int(self.env._now // MINUTES_PER_DAY)
         for slip in range(7):
             if n.u_discharge_day < self.by_weekday[self.calendar.weekday(day + slip)]:
                 return slip
@@ -102,15 +102,16 @@ class Discharge:
             ward.delayed -= 1
         fate = None
         if self.outcomes is not None:
-            nights = (env.now - log.t_fit[pid]) / MINUTES_PER_DAY
+            # a numpy scalar, as ever: harm_risk raises a number to the power of these nights
+            nights = (env._now - log.t_fit[pid]) / MINUTES_PER_DAY
             fate = self.outcomes.leaving_hospital(n, (nights, min(n.d_arrange / MINUTES_PER_DAY, nights)),
-                                                  transfers=int(log.transfer_kind[pid] > 0))
+                                                  transfers=int(log.transfer_kind.item(pid) > 0))
         if service is not None:
             held = n.d_after
             if fate == "in_hospital":
                 held = 0.0
             elif fate == "after":
-                held = min(held, log.t_death[pid] - env.now)
+                held = min(held, log.t_death[pid] - env._now)
             if held > 0:
                 env.timeout(held).callbacks.append(lambda _e: service.release())
             else:
@@ -118,11 +119,11 @@ class Discharge:
         del ward.occupants[pid]
         ward.vacate(n.d_turnaround)
         log.care_adequate[pid] = adequate
-        log.t_discharge[pid] = env.now
+        log.t_discharge[pid] = env._now
         if fate == "in_hospital":
-            log.finish(pid, End.DIED_IN_HOSPITAL, env.now)
+            log.finish(pid, End.DIED_IN_HOSPITAL, env._now)
             return
-        log.finish(pid, _ENDS[n.pathway], env.now)
+        log.finish(pid, _ENDS[n.pathway], env._now)
         if fate is None:
             self.consider_readmission(n, adequate)
 
@@ -133,4 +134,4 @@ class Discharge:
         if not adequate:
             p = min(1.0, p * cfg.inadequate_care_readmission_multiplier)
         if n.u_readmit < p:
-            self.returns.book_return(self.env.now + n.d_readmit, n, deteriorated=False)
+            self.returns.book_return(self.env._now + n.d_readmit, n, deteriorated=False)

@@ -144,20 +144,20 @@ class EmergencyCare:
         wait = ucc.clinicians.request(n.acuity)
         if wait:
             yield wait
-        log.t_seen[pid] = env.now
+        log.t_seen[pid] = env._now
         yield env.timeout(n.d_assess_ucc)
         ucc.clinicians.release()
-        log.t_decision[pid] = env.now
+        log.t_decision[pid] = env._now
         if not n.ucc_transfer:
-            log.t_ed_departure[pid] = env.now
-            log.finish(pid, End.UCC_DISCHARGED, env.now)
+            log.t_ed_departure[pid] = env._now
+            log.finish(pid, End.UCC_DISCHARGED, env._now)
             if self.outcomes is not None:
                 self.outcomes.left_ae(n)
             return
-        site = self.router.ed_from_site_at(ucc.site, env.now)
+        site = self.router.ed_from_site_at(ucc.site, env._now)
         yield env.timeout(self.geo.site_travel[ucc.site][site] + n.d_triage)
         log.t_seen[pid] = log.t_decision[pid] = log.t_ed_departure[pid] = float("nan")
-        yield from self.attend(n, self.eds[site], arrived=env.now - n.d_triage)
+        yield from self.attend(n, self.eds[site], arrived=env._now - n.d_triage)
 
     def find_cubicle(self, ed: EmergencyDepartment, n: Need, limit: float | None):
         """Wait for a cubicle, in triage order; after ``limit`` minutes give up and be cared for in
@@ -166,6 +166,11 @@ class EmergencyCare:
         wait = ed.cubicles.request(n.acuity)
         if wait is None:
             return True
+        return (yield from self.wait_for_cubicle(ed, n, wait, limit))
+
+    def wait_for_cubicle(self, ed: EmergencyDepartment, n: Need, wait, limit: float | None):
+        """``find_cubicle`` once the request ``wait`` is queued (a caller whose request was granted
+        at once needs no generator)."""
         if limit is None:
             yield wait
             return True
@@ -186,25 +191,27 @@ class EmergencyCare:
             log.ed_site[pid] = ed.site
             log.t_ed_arrival[pid] = arrived
             log.travel_minutes[pid] = self.geo.travel[n.locality][ed.site]
-            if n.acuity <= cfg.majors_acuity_max:
-                has_cubicle = yield from self.find_cubicle(ed, n, cfg.corridor_care_after_minutes)
+            if n.acuity <= cfg.majors_acuity_max:  # find_cubicle, without a generator when one is free
+                wait = ed.cubicles.request(n.acuity)
+                has_cubicle = True if wait is None else (
+                    yield from self.wait_for_cubicle(ed, n, wait, cfg.corridor_care_after_minutes))
         wait = ed.clinicians.request(n.acuity)
         if wait:
             yield wait
-        log.t_seen[pid] = env.now
+        log.t_seen[pid] = env._now
         yield env.timeout(n.d_assess)
         ed.clinicians.release()
         yield env.timeout(n.d_results)
         if n.mental_health:  # the liaison team, then home, home treatment or a psychiatric bed
             yield from self.mental_health.in_ae(n, ed, has_cubicle)
             return
-        log.t_decision[pid] = env.now
+        log.t_decision[pid] = env._now
 
         if not n.admit:
             if has_cubicle:
                 ed.cubicles.release()
-            log.t_ed_departure[pid] = env.now
-            log.finish(pid, End.ED_REFERRED_COMMUNITY if n.refer_community else End.ED_DISCHARGED, env.now)
+            log.t_ed_departure[pid] = env._now
+            log.finish(pid, End.ED_REFERRED_COMMUNITY if n.refer_community else End.ED_DISCHARGED, env._now)
             if self.outcomes is not None:
                 self.outcomes.left_ae(n)
             return
@@ -213,7 +220,7 @@ class EmergencyCare:
         if self.community.divert(n):
             if has_cubicle:
                 ed.cubicles.release()
-            log.t_ed_departure[pid] = env.now
+            log.t_ed_departure[pid] = env._now
             yield from self.community.virtual_ward_stay(n)
             return
 
@@ -221,7 +228,7 @@ class EmergencyCare:
         ward, transit = yield from self.beds.find_bed(n, ward)  # the trolley wait
         if has_cubicle:
             ed.cubicles.release()
-        log.t_ed_departure[pid] = env.now
+        log.t_ed_departure[pid] = env._now
         yield from self.beds.emergency_stay(n, ward, transit)
 
     def census_rows(self, day: int) -> list[tuple]:

@@ -73,6 +73,11 @@ class RiskModel:
         inf = cfg.inpatient_infection_risk
         self.transfer_infection = apply_ratio(inf, cfg.transfer_infection_odds_ratio, "odds") - inf
         self.night_death = cfg.delayed_night_infection * cfg.infection_death
+        # read once per run (the config does not change while it runs), not once per patient
+        self.frail_ratio = cfg.frail_risk_ratio
+        self.transfer_death = (self.transfer_infection, cfg.infection_death)
+        self.nights_any_age = not cfg.older_only_nights
+        self.virtual_ward_ratio = (cfg.virtual_ward_ratio_unsuitable, cfg.virtual_ward_ratio_suitable)
 
     def baseline(self, age: int, frail: bool, acuity: int, admitted: bool, condition: int = 0) -> float:
         """Risk with no delay: the condition's own, or the age band's x frailty x triage category."""
@@ -80,7 +85,7 @@ class RiskModel:
             return self.conditions[condition - 1].risk
         p = self.base[admitted][age] * self.acuity[acuity]
         if frail:
-            p *= self.cfg.frail_risk_ratio
+            p *= self.frail_ratio
         return min(p, 1.0)
 
     def admitted_ratio(self, hours: float) -> float:
@@ -112,21 +117,32 @@ class RiskModel:
 
         ``virtual_ward`` is None for hospital care, else whether the patient was suitable for care
         at home; ``nights`` are nights in an acute bed after being medically fit."""
-        p = self.baseline(age, frail, acuity, admitted, condition)
+        return self.delayed(self.baseline(age, frail, acuity, admitted, condition), admitted, condition, ae_hours,
+                            type1, condition_minutes, virtual_ward, nights, old, transfers)
+
+    def delayed(self, p: float, admitted: bool, condition: int, ae_hours: float | None, type1: bool,
+                condition_minutes: float | None, virtual_ward: bool | None, nights: float, old: bool,
+                transfers: int) -> float:
+        """``risk`` from the patient's risk with no delay ``p`` (``baseline``), every argument given
+        in order: the baseline does not depend on what happened, so a patient's risk as things
+        happened and with no waiting share it."""
         if condition:
             if condition_minutes is not None:
                 p = self.condition_risk(p, condition, condition_minutes)
         elif ae_hours is not None:
-            if admitted:
-                p = apply_ratio(p, self.admitted_ratio(ae_hours), "risk")
-            elif type1:
-                p = apply_ratio(p, self.not_admitted_odds_ratio(ae_hours), "odds")
+            if admitted:  # apply_ratio(p, ratio, "risk")
+                p = min(p * self.jones[bisect_left(self.jones_edges, ae_hours)], 1.0)
+            elif type1:  # apply_ratio(p, ratio, "odds")
+                ratio = self.not_admitted_odds_ratio(ae_hours)
+                p = p * ratio / (1.0 - p + p * ratio) if p < 1.0 else 1.0
         if virtual_ward is not None:
-            cfg = self.cfg
-            p = apply_ratio(p, cfg.virtual_ward_ratio_suitable if virtual_ward else cfg.virtual_ward_ratio_unsuitable,
-                            "risk")
-        extra = transfers * self.transfer_infection * self.cfg.infection_death
-        if nights > 0 and (old or not self.cfg.older_only_nights):
+            p = min(p * self.virtual_ward_ratio[bool(virtual_ward)], 1.0)  # apply_ratio(p, ratio, "risk")
+        if transfers:
+            infection, death = self.transfer_death
+            extra = transfers * infection * death
+        else:
+            extra = 0.0  # what no moves add (0 x a finite risk)
+        if nights > 0 and (old or self.nights_any_age):
             extra += nights * self.night_death
         return min(p + extra, 1.0)
 
@@ -153,34 +169,41 @@ class Outcomes:
 
     # --- what happened to the patient ----------------------------------------------------------
 
+    # Columns are read with ``.item()``: a Python number (exactly the stored one), not a numpy
+    # scalar, whose arithmetic is several times slower and gives the same IEEE results.
+
     def _ae_hours(self, n: Need) -> tuple[float | None, float | None]:
         """Hours from arrival to leaving a type 1 A&E, and the same with no waiting."""
         log, pid = self.log, n.pid
-        arrived, left = log.t_ed_arrival[pid], log.t_ed_departure[pid]
-        if log.ed_site[pid] < 0 or math.isnan(arrived) or math.isnan(left):
+        if log.ed_site.item(pid) < 0:
+            return None, None
+        arrived, left = log.t_ed_arrival.item(pid), log.t_ed_departure.item(pid)
+        if arrived != arrived or left != left:  # NaN: not arrived or not left
             return None, None
         actual = (left - arrived) / MINUTES_PER_HOUR
-        intake = n.d_triage if math.isnan(log.conveyance_minutes[pid]) else n.d_handover
+        conveyed = log.conveyance_minutes.item(pid)
+        intake = n.d_triage if conveyed != conveyed else n.d_handover
         no_wait = (intake + n.d_assess + n.d_results) / MINUTES_PER_HOUR
         return actual, min(no_wait, actual)
 
     def _condition_minutes(self, n: Need, condition: int) -> tuple[float | None, float | None]:
         """Minutes of the delay a condition's effect applies to, and the same with no waiting."""
         log, pid = self.log, n.pid
-        by_ambulance = not math.isnan(log.conveyance_minutes[pid])
-        travel = float(log.conveyance_minutes[pid] if by_ambulance else log.travel_minutes[pid])
+        conveyed = log.conveyance_minutes.item(pid)
+        by_ambulance = not math.isnan(conveyed)
+        travel = conveyed if by_ambulance else log.travel_minutes.item(pid)
         travel = 0.0 if math.isnan(travel) else travel
         if self.model.conditions[condition - 1].delay == "travel":
             return travel, travel
-        seen = log.t_seen[pid]
+        seen = log.t_seen.item(pid)
         if math.isnan(seen):
             return None, None
         if by_ambulance:
-            actual = seen - log.t_arrival[pid]
+            actual = seen - log.t_arrival.item(pid)
             no_wait = (n.d_mobilise + self.router.station_minutes[n.locality] / self.speedup + n.d_scene
                        + n.d_on_scene + travel + n.d_handover)
         else:
-            actual = seen - log.t_arrival[pid] + travel
+            actual = seen - log.t_arrival.item(pid) + travel
             no_wait = travel + n.d_triage
         return actual, min(no_wait, actual)
 
@@ -189,16 +212,34 @@ class Outcomes:
         """The patient's 30-day risk of death as things happened, and with no waiting."""
         m, log, pid = self.model, self.log, n.pid
         condition = n.condition if admitted else 0
-        age, type1 = int(log.age_band[pid]), log.ed_site[pid] >= 0
+        type1 = log.ed_site.item(pid) >= 0
         hours, hours0 = self._ae_hours(n)
         minutes, minutes0 = self._condition_minutes(n, condition) if condition else (None, None)
-        common = dict(age=age, frail=n.frail, acuity=n.acuity, admitted=admitted, condition=condition, type1=type1,
-                      virtual_ward=virtual_ward, old=n.old)
-        actual = m.risk(ae_hours=hours, condition_minutes=minutes, nights=nights[0], transfers=transfers, **common)
+        p = m.baseline(log.age_band.item(pid), n.frail, n.acuity, admitted, condition)
+        old = n.old
+        actual = m.delayed(p, admitted, condition, hours, type1, minutes, virtual_ward, nights[0], old, transfers)
         if hours0 == hours and minutes0 == minutes and nights[1] == nights[0] and not transfers:
             return actual, actual  # nothing was waited for
-        no_delay = m.risk(ae_hours=hours0, condition_minutes=minutes0, nights=nights[1], transfers=0, **common)
-        return actual, no_delay
+        return actual, m.delayed(p, admitted, condition, hours0, type1, minutes0, virtual_ward, nights[1], old, 0)
+
+    def sent_home_risks(self, n: Need) -> tuple[float, float]:
+        """``risks(n, admitted=False)``, worked out in one call (half a million patients a year
+        leave A&E for home): the same arithmetic in the same order."""
+        m, log, pid = self.model, self.log, n.pid
+        p = m.base[False][log.age_band.item(pid)] * m.acuity[n.acuity]  # baseline: no condition
+        if n.frail:
+            p *= m.frail_ratio
+        p = min(p, 1.0)
+        hours, hours0 = self._ae_hours(n)
+        if hours is None:  # not at a type 1 A&E: no effect of hours
+            return p, p  # min(p + 0.0, 1.0) is p: a risk is never above 1 nor negative
+        # a type 1 A&E (an admission's hours, virtual ward, nights and moves do not apply)
+        ratio = m.not_admitted_odds_ratio(hours)
+        actual = min(p * ratio / (1.0 - p + p * ratio) if p < 1.0 else 1.0, 1.0)
+        if hours0 == hours:
+            return actual, actual  # nothing was waited for
+        ratio = m.not_admitted_odds_ratio(hours0)
+        return actual, min(p * ratio / (1.0 - p + p * ratio) if p < 1.0 else 1.0, 1.0)
 
     # --- decisions ------------------------------------------------------------------------------
 
@@ -225,13 +266,13 @@ class Outcomes:
         position of their uniform within the part of their risk that falls after leaving."""
         low = share_in_care * risk
         frac = (n.u_death - low) / (risk - low) if risk > low else 0.0
-        return self.env.now + min(max(frac, 0.0), 1.0) * THIRTY_DAYS
+        return self.env._now + min(max(frac, 0.0), 1.0) * THIRTY_DAYS
 
     def left_ae(self, n: Need) -> None:
         """A patient sent home from A&E or an urgent care centre: did they die within 30 days?"""
         if not self.enabled:
             return
-        risk, risk0 = self.risks(n, admitted=False)
+        risk, risk0 = self.sent_home_risks(n)
         self._record(n, risk, risk0)
         if n.u_death < risk:
             self._died(n, self._after_leaving(n, risk, 0.0), risk0, in_care=False)
@@ -243,8 +284,8 @@ class Outcomes:
         risk, risk0 = self.risks(n, admitted=True, transfers=transfers)
         self._record(n, risk, risk0)
         if n.u_death < self.cfg.in_hospital_share * risk:
-            self._died(n, self.env.now, risk0, in_care=True)
-            self.log.finish(n.pid, End.DIED_IN_HOSPITAL, self.env.now)
+            self._died(n, self.env._now, risk0, in_care=True)
+            self.log.finish(n.pid, End.DIED_IN_HOSPITAL, self.env._now)
             return True
         return False
 
@@ -261,7 +302,7 @@ class Outcomes:
         log.harm_risk[pid] = harm
         log.harm[pid] = n.u_harm < harm
         if n.u_death < self.cfg.in_hospital_share * risk:
-            self._died(n, self.env.now, risk0, in_care=True)
+            self._died(n, self.env._now, risk0, in_care=True)
             return "in_hospital"
         if n.u_death < risk:
             self._died(n, self._after_leaving(n, risk, self.cfg.in_hospital_share), risk0, in_care=False)
@@ -276,7 +317,7 @@ class Outcomes:
         risk, risk0 = self.risks(n, admitted=True, virtual_ward=bool(n.suitable))
         self._record(n, risk, risk0)
         if n.u_death < self.cfg.in_hospital_share * risk:
-            self._died(n, self.env.now, risk0, in_care=True)
+            self._died(n, self.env._now, risk0, in_care=True)
             return "in_care"
         if n.u_death < risk:
             self._died(n, self._after_leaving(n, risk, self.cfg.in_hospital_share), risk0, in_care=False)

@@ -17,6 +17,9 @@ from heapq import heappop, heappush
 import simpy
 from simpy.events import NORMAL, URGENT
 
+_Timeout = simpy.Timeout
+_new = object.__new__  # what ``simpy.Timeout.__new__`` is (events define no ``__new__``)
+
 
 class Environment(simpy.Environment):
     """A SimPy environment with a one-call timeout and a tight loop for running to a time.
@@ -30,7 +33,7 @@ class Environment(simpy.Environment):
         """A ``simpy.Timeout`` of ``delay``: what ``Timeout.__init__`` and ``schedule`` do, in one call."""
         if not delay >= 0:  # also refuses NaN, which would corrupt the order of the event queue
             raise ValueError(f"Negative delay {delay}")
-        event = simpy.Timeout.__new__(simpy.Timeout)
+        event = _new(_Timeout)
         event.env = self
         event.callbacks = []
         event._value = value

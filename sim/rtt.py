@@ -111,6 +111,17 @@ def stochastic_round(x: float, rng: np.random.Generator) -> int:
     return whole + int(rng.random() < x - whole)
 
 
+def _oldest(clock: np.ndarray, count: int) -> np.ndarray:
+    """Positions of the ``count`` earliest ``clock``s, earliest first, ties in position order: the
+    first ``count`` of a stable sort of ``clock``, found without sorting it all (only they are)."""
+    if count >= len(clock):
+        return np.argsort(clock, kind="stable")
+    last = np.partition(clock, count - 1)[count - 1]  # the latest clock taken
+    earlier = np.flatnonzero(clock < last)
+    taken = np.concatenate([earlier, np.flatnonzero(clock == last)[:count - len(earlier)]])
+    return taken[np.argsort(clock[taken], kind="stable")]
+
+
 class WaitingList:
     """Every site's RTT list: outpatient clinics, theatre lists, validation and the list's census."""
 
@@ -143,7 +154,10 @@ class WaitingList:
                                     * (calendar.days / 365.25 + 1))
         self.log = PathwayLog(capacity=int(expected) + 1024)
         self.cancellations = CancellationLog(capacity=1024)
-        self.active = np.zeros(0, dtype=np.int64)  # pathways on the list (compacted daily)
+        self.active = np.zeros(0, dtype=np.int64)  # pathways on the list, in id order (compacted daily)
+        self._compacted: np.ndarray | None = None  # ``active`` as last compacted, until a clock stops
+        self._sites_of: np.ndarray | None = None  # the ``active`` whose sites ``_sites`` holds
+        self._sites = np.zeros(0, dtype=self.log.site.dtype)
         self._prefill()
 
     # --- clock starts ----------------------------------------------------------------------------
@@ -167,7 +181,12 @@ class WaitingList:
         log.day_case[ids] = log.admit[ids] & (u[:, 3] < cfg.day_case_share)
         log.clock_start[ids] = day
         log.stage[ids] = Stage.OUTPATIENTS
+        compacted, sites_known = self._compacted is self.active, self._sites_of is self.active
         self.active = np.concatenate([self.active, ids])
+        if compacted:  # a new pathway is on the list: still compacted
+            self._compacted = self.active
+        if sites_known:
+            self._sites, self._sites_of = np.concatenate([self._sites, log.site[ids]]), self.active
         return ids
 
     def _prefill(self) -> None:
@@ -201,12 +220,25 @@ class WaitingList:
             self._outpatients(day)
 
     def _compact(self) -> np.ndarray:
-        log = self.log
-        self.active = self.active[log.stage[self.active] != Stage.STOPPED]
+        """The pathways on the list, without those stopped (no clock stopped since the last
+        compaction, and no pathway started since: the list as it is)."""
+        if self._compacted is not self.active:
+            on_list = self.log.stage[self.active] != Stage.STOPPED
+            sites_known = self._sites_of is self.active
+            self.active = self._compacted = self.active[on_list]
+            if sites_known:
+                self._sites, self._sites_of = self._sites[on_list], self.active
         return self.active
+
+    def _active_sites(self) -> np.ndarray:
+        """The site of each pathway of ``active`` (kept with it: a pathway never changes site)."""
+        if self._sites_of is not self.active:
+            self._sites, self._sites_of = self.log.site[self.active], self.active
+        return self._sites
 
     def _stop(self, ids: np.ndarray, day: int, how: PathwayEnd) -> None:
         log = self.log
+        self._compacted = None
         log.stage[ids] = Stage.STOPPED
         log.stop_day[ids] = day
         log.end[ids] = how
@@ -235,16 +267,28 @@ class WaitingList:
         urgent = log.urgent[ids] & ~rebook
         routine = ~(rebook | urgent)
 
-        def by_wait(sub: np.ndarray) -> np.ndarray:  # oldest clock first, ties by pathway
-            return sub[np.lexsort((sub, log.clock_start[sub]))]
+        def is_sorted(sub: np.ndarray) -> bool:  # in pathway order (as the list is kept)
+            return len(sub) < 2 or bool((sub[1:] > sub[:-1]).all())
 
-        front = np.concatenate([by_wait(ids[rebook]), by_wait(ids[urgent])])
+        def by_wait(sub: np.ndarray) -> np.ndarray:  # positions in ``sub``, oldest clock first, ties by pathway
+            if is_sorted(sub):  # a stable sort of the clocks keeps pathway order for ties
+                return np.argsort(log.clock_start[sub], kind="stable")
+            return np.lexsort((sub, log.clock_start[sub]))
+
+        front_rebook, front_urgent = ids[rebook], ids[urgent]
+        front = np.concatenate([front_rebook[by_wait(front_rebook)], front_urgent[by_wait(front_urgent)]])
         rest = ids[routine]
         places = min(max(k - len(front), 0), len(rest))
         turn = int(rng.binomial(places, self.cfg.in_turn_share)) if places else 0
-        oldest = by_wait(rest)[:turn]
-        others = rng.permutation(np.setdiff1d(rest, oldest, assume_unique=True))
-        return np.concatenate([front, oldest, others])
+        if turn:
+            first = _oldest(log.clock_start[rest], turn) if is_sorted(rest) else by_wait(rest)[:turn]
+            oldest = rest[first]
+            others = np.ones(len(rest), dtype=bool)
+            others[first] = False
+            others = rest[others]  # the rest less the oldest, in their order (np.setdiff1d)
+        else:
+            oldest, others = rest[:0], rest
+        return np.concatenate([front, oldest, rng.permutation(others)])
 
     def _outpatients(self, day: int) -> None:
         """Each site's clinics see today's number of pathways, in priority order: a pathway that does
@@ -252,8 +296,9 @@ class WaitingList:
         rng = self.streams["rtt.choice"]
         log = self.log
         active = self.active
-        waiting = active[log.stage[active] == Stage.OUTPATIENTS]
-        sites = log.site[waiting]
+        outpatients = log.stage[active] == Stage.OUTPATIENTS
+        waiting = active[outpatients]
+        sites = self._active_sites()[outpatients]
         for site in self.sites:
             slots = stochastic_round(self.outpatients_per_day[site], self.streams["rtt.capacity"])
             mine = waiting[sites == site]
@@ -275,7 +320,7 @@ class WaitingList:
         rng = self.streams["rtt.choice"]
         slots = stochastic_round(self.theatre_cases_per_day.get(site, 0.0), self.streams["rtt.capacity"])
         active = self.active
-        waiting = active[(log.stage[active] == Stage.ADMISSION) & (log.site[active] == site)]
+        waiting = active[(log.stage[active] == Stage.ADMISSION) & (self._active_sites() == site)]
         if slots == 0 or len(waiting) == 0:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         order = self.priority_order(waiting, slots, rng)
@@ -322,14 +367,15 @@ class WaitingList:
         active = self._compact()
         log = self.log
         waited = day - log.clock_start[active]
-        site = log.site[active]
+        site = self._active_sites()
+        decided = log.stage[active] != Stage.OUTPATIENTS
+        over_18, over_52 = waited >= EIGHTEEN_WEEKS_DAYS, waited > FIFTY_TWO_WEEKS_DAYS
         rows = []
         for s in self.sites:
             mine = site == s
-            rows.append((day, "rtt_waiting_list", self.site_names[s],
-                         int(np.count_nonzero(mine & (log.stage[active] != Stage.OUTPATIENTS))), 0,
-                         int(np.count_nonzero(mine)), int(np.count_nonzero(mine & (waited >= EIGHTEEN_WEEKS_DAYS))),
-                         int(np.count_nonzero(mine & (waited > FIFTY_TWO_WEEKS_DAYS)))))
+            rows.append((day, "rtt_waiting_list", self.site_names[s], int(np.count_nonzero(mine & decided)), 0,
+                         int(np.count_nonzero(mine)), int(np.count_nonzero(mine & over_18)),
+                         int(np.count_nonzero(mine & over_52))))
         return rows
 
     def frame(self) -> pd.DataFrame:

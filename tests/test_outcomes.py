@@ -22,7 +22,7 @@ from sim.config import load_config
 from sim.config.outcomes import CONDITIONS
 from sim.journeys import End, Entry
 from sim.kpis import summary_kpis
-from sim.outcomes import RiskModel, apply_ratio
+from sim.outcomes import Outcomes, RiskModel, apply_ratio
 
 ROOT = Path(__file__).resolve().parents[1]
 TOWN = ROOT / "tests" / "configs" / "town.yaml"
@@ -208,3 +208,23 @@ def test_the_same_patients_die_whatever_else_changes_if_they_were_not_delayed(to
     np.testing.assert_array_equal(a0.t_arrival.to_numpy()[:n], b0.t_arrival.to_numpy()[:n])
     # fewer waits, no more deaths from delay
     assert roomy.log.frame().died_from_delay.sum() <= a.died_from_delay.sum()
+
+
+def test_the_risks_of_a_patient_sent_home_are_those_of_the_general_rule(monkeypatch):
+    """``Outcomes.sent_home_risks`` (one call for every patient leaving A&E for home) gives exactly,
+    to the bit, what ``risks(n, admitted=False)`` gives, for every such patient of a run: at type 1
+    A&Es and urgent care centres, with and without waiting."""
+    seen = []
+    shortcut = Outcomes.sent_home_risks
+
+    def checked(self, n):
+        got = shortcut(self, n)
+        assert got == self.risks(n, admitted=False)
+        seen.append((got, self.log.ed_site[n.pid] >= 0))
+        return got
+
+    monkeypatch.setattr(Outcomes, "sent_home_risks", checked)
+    health_system(load_config(TOWN, ON), months=2).run()
+    assert len(seen) > 1000
+    assert any(risk != risk0 for (risk, risk0), _ in seen)  # some waited, so their two risks differ
+    assert any(type1 for _, type1 in seen) and not all(type1 for _, type1 in seen)

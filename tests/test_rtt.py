@@ -21,7 +21,7 @@ from sim.config.loading import ConfigError, deep_merge
 from sim.journeys import End, Entry
 from sim.kpis import rtt_events, summary_kpis
 from sim.primary_care import GpOutcome
-from sim.rtt import PathwayEnd, Source, Stage, initial_list_waits
+from sim.rtt import PathwayEnd, Source, Stage, _oldest, initial_list_waits
 
 TOWN_RAW = load_raw(TOWN)
 REFERENCE = yaml.safe_load((TOWN.parents[2] / "sim" / "reference" / "england.yaml").read_text())["rtt"]
@@ -325,3 +325,15 @@ def test_admitted_pathways_are_counted_as_elective_admissions_for_the_tariff():
         overnight = int(((p.end == PathwayEnd.ADMITTED) & (p.stop_day >= lo) & (p.stop_day < hi)).sum())
         others = int(((planned.t_bed / 1440 >= lo) & (planned.t_bed / 1440 < hi)).sum())
         assert counted == overnight + others > 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(clocks=st.lists(st.integers(-60, 5), min_size=1, max_size=300), data=st.data())
+def test_the_longest_waiters_are_the_first_of_a_sort_by_clock_then_pathway(clocks, data):
+    """The longest routine waiters are taken by a partial selection (``_oldest``): the same pathways,
+    in the same order, as sorting every clock, earliest first, ties by pathway (the list's order)."""
+    clock = np.asarray(clocks, dtype=np.int32)  # few distinct days: many ties
+    count = data.draw(st.integers(1, len(clock)))
+    ids = np.arange(len(clock))
+    expected = np.lexsort((ids, clock))[:count]
+    assert _oldest(clock, count).tolist() == expected.tolist()

@@ -90,11 +90,6 @@ def _four_hour_type1(j: Table, end_time: float) -> Ratio:
     return share(in_ae[type1] <= FOUR_HOURS)
 
 
-def four_hour_type1(j: Table, end_time: float) -> float:
-    """Type 1 A&E four-hour performance of journeys ``j``: the share out of A&E within 4 hours."""
-    return _four_hour_type1(j, end_time).value()
-
-
 def _per_1000_year(people: float, days: float) -> Rate:
     return Rate(1000.0 / people * DAYS_PER_YEAR if people else float("nan"), days)
 
@@ -127,7 +122,7 @@ def tally(j: Table, appts: Table, census: Table, people: float, days: float,
     out["ae_type1_attendances_per_day"] = _count(type1) * per_day
     out["ae_ambulance_arrivals_per_day"] = _count(_present(at_ae.t_handover)) * per_day
     out["ae_4h_all_types"] = share(in_ae <= FOUR_HOURS)
-    out["ae_4h_type1"] = _four_hour_type1(j, end_time)
+    out["ae_4h_type1"] = share(in_ae[type1] <= FOUR_HOURS)
     out["ae_12h_from_arrival_share"] = share(in_ae[type1] > TWELVE_HOURS)
     out["ae_type1_admitted_share"] = share(at_ae.admitted[type1])
     out["ae_corridor_care_share"] = share(at_ae.corridor[type1])

@@ -130,13 +130,12 @@ class RiskModel:
             if condition_minutes is not None:
                 p = self.condition_risk(p, condition, condition_minutes)
         elif ae_hours is not None:
-            if admitted:  # apply_ratio(p, ratio, "risk")
-                p = min(p * self.jones[bisect_left(self.jones_edges, ae_hours)], 1.0)
-            elif type1:  # apply_ratio(p, ratio, "odds")
-                ratio = self.not_admitted_odds_ratio(ae_hours)
-                p = p * ratio / (1.0 - p + p * ratio) if p < 1.0 else 1.0
+            if admitted:
+                p = apply_ratio(p, self.admitted_ratio(ae_hours), "risk")
+            elif type1:
+                p = apply_ratio(p, self.not_admitted_odds_ratio(ae_hours), "odds")
         if virtual_ward is not None:
-            p = min(p * self.virtual_ward_ratio[bool(virtual_ward)], 1.0)  # apply_ratio(p, ratio, "risk")
+            p = apply_ratio(p, self.virtual_ward_ratio[bool(virtual_ward)], "risk")
         if transfers:
             infection, death = self.transfer_death
             extra = transfers * infection * death
@@ -223,23 +222,16 @@ class Outcomes:
         return actual, m.delayed(p, admitted, condition, hours0, type1, minutes0, virtual_ward, nights[1], old, 0)
 
     def sent_home_risks(self, n: Need) -> tuple[float, float]:
-        """``risks(n, admitted=False)``, worked out in one call (half a million patients a year
-        leave A&E for home): the same arithmetic in the same order."""
-        m, log, pid = self.model, self.log, n.pid
-        p = m.base[False][log.age_band.item(pid)] * m.acuity[n.acuity]  # baseline: no condition
-        if n.frail:
-            p *= m.frail_ratio
-        p = min(p, 1.0)
-        hours, hours0 = self._ae_hours(n)
-        if hours is None:  # not at a type 1 A&E: no effect of hours
-            return p, p  # min(p + 0.0, 1.0) is p: a risk is never above 1 nor negative
-        # a type 1 A&E (an admission's hours, virtual ward, nights and moves do not apply)
-        ratio = m.not_admitted_odds_ratio(hours)
-        actual = min(p * ratio / (1.0 - p + p * ratio) if p < 1.0 else 1.0, 1.0)
+        """``risks(n, admitted=False)`` for a patient sent home from A&E or an urgent care centre
+        (half a million a year), without what only an admission can add: no condition, virtual
+        ward, nights or moves, so only the hours at a type 1 A&E are looked up."""
+        m = self.model
+        p = m.baseline(self.log.age_band.item(n.pid), n.frail, n.acuity, False)
+        hours, hours0 = self._ae_hours(n)  # None unless at a type 1 A&E
+        actual = m.delayed(p, False, 0, hours, True, None, None, 0.0, n.old, 0)
         if hours0 == hours:
             return actual, actual  # nothing was waited for
-        ratio = m.not_admitted_odds_ratio(hours0)
-        return actual, min(p * ratio / (1.0 - p + p * ratio) if p < 1.0 else 1.0, 1.0)
+        return actual, m.delayed(p, False, 0, hours0, True, None, None, 0.0, n.old, 0)
 
     # --- decisions ------------------------------------------------------------------------------
 
